@@ -1,0 +1,27 @@
+# Two commands do all set-up: `make demo` and `make test`. Both create .venv if it is missing.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+
+.PHONY: demo test lab venv clean
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	$(BIN)/python -m ipykernel install --sys-prefix --name award-eval --display-name "award_eval (.venv)" >/dev/null
+	@touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/award-eval run data/demo/plan.yaml --out runs/demo
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+lab: $(STAMP)
+	$(BIN)/jupyter lab notebooks/
+
+clean:
+	rm -rf runs .pytest_cache

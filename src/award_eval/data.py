@@ -1,0 +1,258 @@
+"""Loaders for an award's data folder, each returning a validated tidy DataFrame.
+
+Files (CSV with a header row, UTF-8; leading lines starting with ``#`` are notes, e.g. the
+"synthetic demonstration data" banner):
+
+- ``municipalities.csv`` — ``code, name, county, skr_group``: the register of units.
+- ``nominees.csv`` — ``code`` plus descriptive columns.
+- ``jury_scores.csv`` — ``juror, nominee, criterion, score, comment`` (long format).
+- ``conflicts.csv`` — ``juror, nominee, reason`` (optional).
+- ``indicators.csv`` — ``code, indicator, year, value`` (long format).
+
+Every problem raises :class:`~award_eval.errors.InputError` naming file, row, column and value.
+Rows are numbered as a spreadsheet shows the file: the first line of the file is row 1.
+"""
+from __future__ import annotations
+
+import hashlib
+import io
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .criteria import Framework
+from .errors import InputError
+
+SKR_GROUPS = ("A1", "A2", "B3", "B4", "B5", "C6", "C7", "C8", "C9")
+SYNTHETIC_MARK = "synthetic demonstration data"
+CODE_RE = re.compile(r"^\d{4}$")
+
+
+@dataclass(frozen=True)
+class Table:
+    """A CSV file read as text: the frame, its notes, and where its rows stand in the file."""
+
+    path: Path
+    frame: pd.DataFrame
+    notes: tuple[str, ...]
+    header_row: int
+
+    def row(self, index: int) -> int:
+        """The spreadsheet row number of the frame's positional row ``index``."""
+        return self.header_row + 1 + index
+
+    def error(self, index: int | None, column: str | None, value: object, expected: str) -> InputError:
+        return InputError(self.path, expected, row=None if index is None else self.row(index),
+                          column=column, value=value)
+
+    @property
+    def synthetic(self) -> bool:
+        return any(SYNTHETIC_MARK in note.lower() for note in self.notes)
+
+
+def read_table(path: str | Path, required: list[str], optional: list[str] = ()) -> Table:
+    """Read a CSV as strings, keep leading ``#`` notes, and check the required columns."""
+    path = Path(path)
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except FileNotFoundError:
+        raise InputError(path, "an existing file", has_value=False) from None
+    except UnicodeDecodeError as exc:
+        raise InputError(path, f"UTF-8 text (undecodable byte at position {exc.start})", has_value=False) from None
+    lines = text.splitlines(keepends=True)
+    notes = []
+    while lines and lines[0].lstrip().startswith("#"):
+        notes.append(lines.pop(0).lstrip().lstrip("#").strip())
+    if not lines or not lines[0].strip():
+        raise InputError(path, "a header row", row=len(notes) + 1, has_value=False)
+    try:
+        frame = pd.read_csv(io.StringIO("".join(lines)), dtype=str, keep_default_na=False,
+                            skipinitialspace=True)
+    except pd.errors.ParserError as exc:
+        raise InputError(path, f"well-formed CSV ({exc})", has_value=False) from None
+    frame.columns = [str(c).strip() for c in frame.columns]
+    for col in required:
+        if col not in frame.columns:
+            raise InputError(path, f"a column named {col!r} in the header", row=len(notes) + 1,
+                             column=col, value=",".join(frame.columns))
+    frame = frame.apply(lambda s: s.str.strip())
+    return Table(path, frame, tuple(notes), header_row=len(notes) + 1)
+
+
+def _check_unique(table: Table, columns: list[str], what: str) -> None:
+    dup = table.frame.duplicated(subset=columns, keep="first")
+    if dup.any():
+        i = int(np.flatnonzero(dup.to_numpy())[0])
+        value = "/".join(table.frame.iloc[i][c] for c in columns)
+        raise table.error(i, columns[-1], value, f"one row per {what} (this one is repeated)")
+
+
+def _check_member(table: Table, column: str, allowed: set[str] | list[str], expected: str) -> None:
+    allowed = set(allowed)
+    bad = ~table.frame[column].isin(allowed)
+    if bad.any():
+        i = int(np.flatnonzero(bad.to_numpy())[0])
+        raise table.error(i, column, table.frame.iloc[i][column], expected)
+
+
+def _to_number(table: Table, column: str, lo: float | None = None, hi: float | None = None,
+               allow_empty: bool = False, integer: bool = False) -> pd.Series:
+    """Parse a column of numbers (decimal point or comma); empty cells become NaN when allowed."""
+    text = table.frame[column].str.replace(",", ".", regex=False).str.replace("\u2212", "-", regex=False)
+    values = pd.to_numeric(text.where(text != "", None), errors="coerce")
+    span = f" from {lo:g} to {hi:g}" if lo is not None and hi is not None else ""
+    kind = "a whole number" if integer else "a number"
+    for i, (raw, val) in enumerate(zip(table.frame[column], values)):
+        if raw == "":
+            if not allow_empty:
+                raise table.error(i, column, raw, f"{kind}{span} (the cell is empty)")
+            continue
+        if pd.isna(val) or not np.isfinite(val):
+            raise table.error(i, column, raw, f"{kind}{span}")
+        if (lo is not None and val < lo) or (hi is not None and val > hi) or (integer and val != int(val)):
+            raise table.error(i, column, raw, f"{kind}{span}")
+    return values.astype(float)
+
+
+def load_register(path: str | Path) -> pd.DataFrame:
+    """The register of municipalities: ``code`` (4-digit text), ``name``, ``county``, ``skr_group``."""
+    table = read_table(path, ["code", "name", "county", "skr_group"])
+    f = table.frame
+    bad = ~f["code"].str.fullmatch(CODE_RE)
+    if bad.any():
+        i = int(np.flatnonzero(bad.to_numpy())[0])
+        raise table.error(i, "code", f.iloc[i]["code"], "a 4-digit municipality code kept as text, e.g. '0120'")
+    _check_unique(table, ["code"], "municipality code")
+    _check_member(table, "skr_group", SKR_GROUPS, "an SKR 2023 group, one of " + ", ".join(SKR_GROUPS))
+    for col in ("name", "county"):
+        _check_nonempty(table, col)
+    return f[["code", "name", "county", "skr_group"]].reset_index(drop=True)
+
+
+def _check_nonempty(table: Table, column: str) -> None:
+    empty = table.frame[column] == ""
+    if empty.any():
+        i = int(np.flatnonzero(empty.to_numpy())[0])
+        raise table.error(i, column, "", "a non-empty text")
+
+
+def load_nominees(path: str | Path, register: pd.DataFrame) -> pd.DataFrame:
+    """Nominees: ``code`` (in the register) plus descriptive columns; ``name`` etc. joined from it."""
+    table = read_table(path, ["code"])
+    _check_member(table, "code", register["code"], "a municipality code from the register (municipalities.csv)")
+    _check_unique(table, ["code"], "nominee")
+    extra = [c for c in table.frame.columns if c not in register.columns or c == "code"]
+    return table.frame[extra].merge(register, on="code", how="left")[
+        list(register.columns) + [c for c in extra if c != "code"]]
+
+
+def load_conflicts(path: str | Path, nominees: pd.DataFrame) -> pd.DataFrame:
+    """Declared conflicts of interest: ``juror, nominee, reason``; the juror is recused."""
+    table = read_table(path, ["juror", "nominee"], ["reason"])
+    _check_nonempty(table, "juror")
+    _check_member(table, "nominee", nominees["code"], "the code of a nominee (nominees.csv)")
+    _check_unique(table, ["juror", "nominee"], "juror × nominee")
+    f = table.frame
+    if "reason" not in f.columns:
+        f = f.assign(reason="")
+    return f[["juror", "nominee", "reason"]].reset_index(drop=True)
+
+
+def load_jury_scores(path: str | Path, framework: Framework, nominees: pd.DataFrame,
+                     conflicts: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Jury scores, long: ``juror, nominee, criterion, score, comment``; checked against the rubric."""
+    table = read_table(path, ["juror", "nominee", "criterion", "score"], ["comment"])
+    scale = framework.scale
+    _check_nonempty(table, "juror")
+    _check_member(table, "nominee", nominees["code"], "the code of a nominee (nominees.csv)")
+    _check_member(table, "criterion", framework.jury_criteria,
+                  "a jury criterion id of the criteria file: " + ", ".join(framework.jury_criteria))
+    scores = _to_number(table, "score", scale.min, scale.max)
+    _check_unique(table, ["juror", "nominee", "criterion"], "juror × nominee × criterion")
+    if conflicts is not None and len(conflicts):
+        key = table.frame["juror"] + "\x1f" + table.frame["nominee"]
+        recused = set(conflicts["juror"] + "\x1f" + conflicts["nominee"])
+        hit = key.isin(recused)
+        if hit.any():
+            i = int(np.flatnonzero(hit.to_numpy())[0])
+            raise table.error(i, "nominee", table.frame.iloc[i]["nominee"],
+                              f"no score: juror {table.frame.iloc[i]['juror']!r} is recused from this nominee (conflicts.csv)")
+    f = table.frame.assign(score=scores)
+    if "comment" not in f.columns:
+        f = f.assign(comment="")
+    return f[["juror", "nominee", "criterion", "score", "comment"]].reset_index(drop=True)
+
+
+def load_indicators(path: str | Path, framework: Framework, register: pd.DataFrame) -> pd.DataFrame:
+    """Indicator values, long: ``code, indicator, year, value`` (empty value = missing)."""
+    table = read_table(path, ["code", "indicator", "year", "value"])
+    _check_member(table, "code", register["code"], "a municipality code from the register (municipalities.csv)")
+    _check_member(table, "indicator", framework.indicator_criteria,
+                  "an indicator criterion id of the criteria file: " + ", ".join(framework.indicator_criteria))
+    years = _to_number(table, "year", 1900, 2100, integer=True)
+    values = _to_number(table, "value", allow_empty=True)
+    _check_unique(table, ["code", "indicator", "year"], "code × indicator × year")
+    out = table.frame.assign(year=years.astype(int), value=values)
+    return out[["code", "indicator", "year", "value"]].reset_index(drop=True)
+
+
+def latest_values(indicators: pd.DataFrame, year: int | None = None) -> pd.DataFrame:
+    """Wide units × indicators from the long table: the given year, or each pair's latest year."""
+    data = indicators if year is None else indicators[indicators["year"] == year]
+    data = data.dropna(subset=["value"]).sort_values(["code", "indicator", "year"])
+    latest = data.groupby(["code", "indicator"], sort=True).tail(1)
+    return latest.pivot(index="code", columns="indicator", values="value")
+
+
+@dataclass(frozen=True)
+class AwardData:
+    """Everything in an award's data folder, validated, plus where it came from."""
+
+    register: pd.DataFrame
+    nominees: pd.DataFrame
+    jury_scores: pd.DataFrame
+    conflicts: pd.DataFrame
+    indicators: pd.DataFrame
+    synthetic: bool
+    files: dict[str, Path] = field(default_factory=dict)
+
+    def sha256(self) -> dict[str, str]:
+        """SHA-256 of every input file, by file name."""
+        return {name: hashlib.sha256(p.read_bytes()).hexdigest() for name, p in sorted(self.files.items())}
+
+
+def load_award_data(data_dir: str | Path, framework: Framework) -> AwardData:
+    """Load and cross-check every file of an award's data folder."""
+    data_dir = Path(data_dir)
+    if not data_dir.is_dir():
+        raise InputError(data_dir, "an existing data folder", has_value=False)
+    files = {"municipalities.csv": data_dir / "municipalities.csv", "nominees.csv": data_dir / "nominees.csv"}
+    register = load_register(files["municipalities.csv"])
+    nominees = load_nominees(files["nominees.csv"], register)
+    synthetic_flags = [read_table(files["nominees.csv"], ["code"]).synthetic]
+
+    conflicts = pd.DataFrame(columns=["juror", "nominee", "reason"])
+    if (data_dir / "conflicts.csv").exists():
+        files["conflicts.csv"] = data_dir / "conflicts.csv"
+        conflicts = load_conflicts(files["conflicts.csv"], nominees)
+
+    jury = pd.DataFrame({"juror": pd.Series(dtype=str), "nominee": pd.Series(dtype=str),
+                         "criterion": pd.Series(dtype=str), "score": pd.Series(dtype=float),
+                         "comment": pd.Series(dtype=str)})
+    if framework.jury_criteria or (data_dir / "jury_scores.csv").exists():
+        files["jury_scores.csv"] = data_dir / "jury_scores.csv"
+        jury = load_jury_scores(files["jury_scores.csv"], framework, nominees, conflicts)
+        synthetic_flags.append(read_table(files["jury_scores.csv"], []).synthetic)
+
+    indicators = pd.DataFrame({"code": pd.Series(dtype=str), "indicator": pd.Series(dtype=str),
+                               "year": pd.Series(dtype=int), "value": pd.Series(dtype=float)})
+    if framework.indicator_criteria or (data_dir / "indicators.csv").exists():
+        files["indicators.csv"] = data_dir / "indicators.csv"
+        indicators = load_indicators(files["indicators.csv"], framework, register)
+        synthetic_flags.append(read_table(files["indicators.csv"], []).synthetic)
+
+    return AwardData(register=register, nominees=nominees, jury_scores=jury, conflicts=conflicts,
+                     indicators=indicators, synthetic=any(synthetic_flags), files=files)
