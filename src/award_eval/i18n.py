@@ -1,0 +1,32 @@
+"""User-facing labels in Swedish and English. Names in code are English; what a reader sees is not."""
+from __future__ import annotations
+
+from typing import Literal
+
+Lang = Literal["sv", "en"]
+LANGS: tuple[str, ...] = ("sv", "en")
+
+LABELS: dict[str, dict[str, str]] = {
+    "rank": {"sv": "Placering", "en": "Rank"},
+    "code": {"sv": "Kod", "en": "Code"},
+    "name": {"sv": "Kommun", "en": "Municipality"},
+    "score": {"sv": "Poäng", "en": "Score"},
+    "criterion": {"sv": "Kriterium", "en": "Criterion"},
+    "synthetic": {"sv": "Syntetiska demonstrationsdata — inga verkliga poäng eller statistik.",
+                  "en": "Synthetic demonstration data — not real scores or statistics."},
+    "ranking_title": {"sv": "Rangordning", "en": "Ranking"},
+    "heatmap_title": {"sv": "Poäng per kriterium (0–100)", "en": "Score per criterion (0–100)"},
+    "score_axis": {"sv": "Totalpoäng (0–100)", "en": "Total score (0–100)"},
+    "wrote": {"sv": "Skrev", "en": "Wrote"},
+}
+
+
+def check_lang(lang: str) -> Lang:
+    if lang not in LANGS:
+        raise ValueError(f"lang {lang!r} is not one of {', '.join(LANGS)}")
+    return lang  # type: ignore[return-value]
+
+
+def t(key: str, lang: Lang = "sv") -> str:
+    """The label ``key`` in ``lang``."""
+    return LABELS[key][check_lang(lang)]

@@ -1,0 +1,38 @@
+"""Provenance: what made a result — input hashes, criteria version, seed, package versions, commit."""
+from __future__ import annotations
+
+import hashlib
+import subprocess
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+
+KEY_PACKAGES = ("award-eval", "numpy", "pandas", "scipy", "scikit-learn", "matplotlib", "papermill", "nbconvert")
+
+
+def sha256_file(path: str | Path) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def package_versions() -> dict[str, str]:
+    out = {}
+    for name in KEY_PACKAGES:
+        try:
+            out[name] = version(name)
+        except PackageNotFoundError:
+            out[name] = "not installed"
+    return out
+
+
+def git_commit(path: str | Path) -> str | None:
+    """The commit of the checkout that holds ``path``, or None when it is not a git checkout."""
+    try:
+        res = subprocess.run(["git", "-C", str(Path(path).resolve().parent if Path(path).is_file() else path),
+                              "rev-parse", "HEAD"], capture_output=True, text=True, timeout=10, check=False)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return res.stdout.strip() or None if res.returncode == 0 else None
+
+
+def input_hashes(files: dict[str, str | Path]) -> dict[str, str]:
+    """SHA-256 of every input file, keyed by a name that contains no local path."""
+    return {name: sha256_file(p) for name, p in sorted(files.items())}
