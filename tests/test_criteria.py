@@ -69,7 +69,7 @@ def test_negative_weight_points_at_its_line(tmp_path):
     path = tmp_path / "c.yaml"
     path.write_text(text, encoding="utf-8")
     line = next(i for i, l in enumerate(text.splitlines(), 1) if "weight: -1.5" in l)
-    with pytest.raises(InputError, match=rf"row {line}, .*value -1\.5 — expected a positive number"):
+    with pytest.raises(InputError, match=rf"row {line}: value -1\.5 — expected a positive number"):
         load_framework(path)
 
 
