@@ -1,0 +1,76 @@
+"""The award-eval command: exit codes, one-line errors without a traceback, nothing written on error."""
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from .conftest import CRITERIA, DEMO, ROOT
+
+
+def award_eval(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "award_eval.cli", *args], capture_output=True, text=True,
+                          cwd=cwd, timeout=600)
+
+
+def test_validate_ok():
+    res = award_eval("validate", "--criteria", str(CRITERIA), "--data", str(DEMO))
+    assert res.returncode == 0, res.stderr
+    assert "OK" in res.stdout and "synthetic" in res.stdout
+
+
+def test_negative_weight_exits_2_with_one_line(tmp_path):
+    bad = tmp_path / "criteria.yaml"
+    bad.write_text(CRITERIA.read_text(encoding="utf-8").replace("  weight: 1.5\n", "  weight: -2\n", 1), encoding="utf-8")
+    res = award_eval("validate", "--criteria", str(bad), "--data", str(DEMO))
+    assert res.returncode == 2
+    lines = res.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in res.stderr
+    assert "criteria.yaml" in lines[0] and "weight" in lines[0] and "-2" in lines[0]
+
+
+def test_jury_score_of_seven_exits_2(demo_copy):
+    path = demo_copy / "jury_scores.csv"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("Anna Berg,0120,strategy,3,", "Anna Berg,0120,strategy,7,", 1), encoding="utf-8")
+    res = award_eval("validate", "--criteria", str(CRITERIA), "--data", str(demo_copy))
+    assert res.returncode == 2
+    line = res.stderr.strip()
+    assert "\n" not in line and "Traceback" not in res.stderr
+    assert "jury_scores.csv" in line and "row 3" in line and "'score'" in line and "'7'" in line and "1 to 5" in line
+
+
+def test_run_with_bad_data_writes_nothing(demo_copy, tmp_path):
+    path = demo_copy / "jury_scores.csv"
+    path.write_text(path.read_text(encoding="utf-8").replace(",strategy,3,", ",strategy,9,", 1), encoding="utf-8")
+    plan = demo_copy / "plan.yaml"
+    plan.write_text(plan.read_text(encoding="utf-8").replace("../../", str(ROOT) + "/"), encoding="utf-8")
+    out = tmp_path / "out"
+    res = award_eval("run", str(plan), "--out", str(out), "--quiet")
+    assert res.returncode == 2 and "Traceback" not in res.stderr, res.stderr
+    assert not out.exists()
+
+
+def test_unknown_plan_parameter_is_found_before_running(tmp_path):
+    plan = tmp_path / "plan.yaml"
+    plan.write_text(f"""
+defaults: {{criteria: {CRITERIA}, data_dir: {DEMO}, lang: sv, seed: 1}}
+evaluations:
+  - {{id: x, notebook: {ROOT / 'notebooks/evaluate.ipynb'}, parameters: {{colour: red}}}}
+""", encoding="utf-8")
+    res = award_eval("run", str(plan), "--out", str(tmp_path / "out"), "--quiet")
+    assert res.returncode == 2 and "colour" in res.stderr and "Traceback" not in res.stderr
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("content, words", [
+    ("evaluations: []\n", "evaluations"),
+    ("evaluations:\n  - {id: a, notebook: nowhere.ipynb}\n", "existing notebook"),
+])
+def test_bad_plans(tmp_path, content, words):
+    plan = tmp_path / "plan.yaml"
+    plan.write_text(content, encoding="utf-8")
+    res = award_eval("run", str(plan), "--out", str(tmp_path / "out"), "--quiet")
+    assert res.returncode == 2 and words in res.stderr and "Traceback" not in res.stderr

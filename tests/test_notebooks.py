@@ -1,0 +1,84 @@
+"""Notebooks really executed by papermill (API and the plain CLI), and a whole demo run rendered."""
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import pandas as pd
+import papermill as pm
+import pytest
+from bs4 import BeautifulSoup
+
+from award_eval.batch import run_plan
+from award_eval.plan import load_plan
+
+from .conftest import BIN, CRITERIA, DEMO, ROOT
+
+NOTEBOOK = ROOT / "notebooks" / "evaluate.ipynb"
+
+
+def _check_ranking(path: Path, framework) -> pd.DataFrame:
+    ranking = pd.read_csv(path, dtype={"code": str})
+    assert list(ranking.columns) == ["rank", "code", "name", "score"] + [p.id for p in framework.pillars]
+    assert ranking["rank"].min() == 1 and len(ranking) == 8
+    assert ranking["code"].str.fullmatch(r"\d{4}").all()
+    return ranking
+
+
+def test_evaluate_notebook_with_papermill_api(tmp_path, framework):
+    out = tmp_path / "out"
+    nb = pm.execute_notebook(str(NOTEBOOK), str(tmp_path / "executed.ipynb"), progress_bar=False,
+                             parameters={"criteria": str(CRITERIA), "data_dir": str(DEMO), "output_dir": str(out),
+                                         "lang": "en", "normalisation": "zscore"},
+                             kernel_name="python3", execution_timeout=600)
+    assert any("injected-parameters" in c.metadata.get("tags", []) for c in nb.cells)
+    _check_ranking(out / "ranking.csv", framework)
+
+
+def test_plain_papermill_cli_from_the_venv(tmp_path, framework):
+    """`papermill notebooks/evaluate.ipynb out.ipynb -p <param> <value>` from the repo root."""
+    out = tmp_path / "cli-out"
+    res = subprocess.run([str(BIN / "papermill"), "notebooks/evaluate.ipynb", str(tmp_path / "out.ipynb"),
+                          "-p", "output_dir", str(out), "-p", "lang", "en", "--execution-timeout", "600"],
+                         cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert res.returncode == 0, res.stderr[-2000:]
+    _check_ranking(out / "ranking.csv", framework)
+
+
+@pytest.fixture(scope="module")
+def demo_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("run") / "demo"
+    outcomes = run_plan(load_plan(DEMO / "plan.yaml"), out, jobs=2, progress=False)
+    return out, outcomes
+
+
+def test_demo_run_writes_index_reports_and_manifest(demo_run, framework):
+    out, outcomes = demo_run
+    assert all(o.status == "done" for o in outcomes)
+    index = BeautifulSoup((out / "index.html").read_text(encoding="utf-8"), "html.parser")
+    links = [a["href"] for a in index.find_all("a")]
+    assert "overall/report.html" in links
+    for href in links:
+        assert (out / href).is_file()
+    ranking = _check_ranking(out / "overall" / "ranking.csv", framework)
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["synthetic"] is True and manifest["criteria_version"] == framework.version
+    assert set(manifest["inputs"]) >= {"data/jury_scores.csv", "data/indicators.csv", "criteria/digitaliseringskommun.yaml"}
+
+    report = BeautifulSoup((out / "overall" / "report.html").read_text(encoding="utf-8"), "html.parser")
+    text = report.get_text(" ")
+    # no code, no prompts, no CDN scripts; the ranking lists every nominee; the data status is said
+    assert not report.select(".input_area, .jp-InputArea, .prompt") and not report.find_all("script")
+    assert "import award_eval" not in text and "resolve_path" not in text
+    assert "syntetiska demonstrationsdata" in text.lower()
+    for name in ranking["name"]:
+        assert name in text
+    assert report.find_all("img") and all(img["src"].startswith("data:image/png;base64,") for img in report.find_all("img"))
+    assert str(ROOT) not in report.decode() and str(out) not in report.decode()
+
+
+def test_english_report(demo_run):
+    out, _ = demo_run
+    text = BeautifulSoup((out / "overall-en" / "report.html").read_text(encoding="utf-8"), "html.parser").get_text(" ")
+    assert "Ranking" in text and "synthetic demonstration data" in text.lower()
