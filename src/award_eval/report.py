@@ -18,8 +18,14 @@ import nbformat
 from nbconvert import HTMLExporter
 from nbconvert.preprocessors import TagRemovePreprocessor
 
+from typing import TYPE_CHECKING
+
 from .i18n import Lang, t
 from .results import atomic_write_text
+
+if TYPE_CHECKING:
+    from .batch import RunContext
+    from .plan import EvaluationSpec
 
 TEMPLATES = Path(str(files("award_eval") / "templates"))
 REMOVED_TAGS = {"parameters", "injected-parameters", "remove-cell"}
@@ -124,3 +130,29 @@ def render_index(entries: list[dict], *, award: str, title: str, lang: Lang = "s
         date_label=label("date_label", lang), run_date=run_date(),
         css=(TEMPLATES / "report.css").read_text(encoding="utf-8"),
         labels={k: label(k, lang) for k in ("evaluation", "state", "report", "open")})
+
+
+def _award_label(ctx: "RunContext", lang: Lang) -> str:
+    return ctx.framework.award.label(lang) if ctx.framework else (ctx.plan.award or "")
+
+
+def write_evaluation_report(notebook: nbformat.NotebookNode, ctx: "RunContext", spec: "EvaluationSpec",
+                            path: str | Path) -> Path:
+    """The report of one evaluation of a run (called by :mod:`award_eval.batch`)."""
+    lang: Lang = ctx.plan.parameters(spec).get("lang", "sv")
+    info = ReportInfo(title=spec.title_in(lang), award=_award_label(ctx, lang), lang=lang,
+                      synthetic=ctx.synthetic)
+    return write_report(notebook, info, path)
+
+
+def write_index(path: str | Path, ctx: "RunContext", manifest: dict) -> Path:
+    """The run's ``index.html`` from the plan and the manifest (called by :mod:`award_eval.batch`)."""
+    lang: Lang = ctx.plan.lang  # type: ignore[assignment]
+    status = {e["id"]: e["status"] for e in manifest["evaluations"]}
+    entries = [{"title": spec.title_in(lang), "status": status.get(spec.id, "failed"),
+                "report": f"{spec.id}/report.html" if status.get(spec.id) == "done" else None}
+               for spec in ctx.plan.evaluations]
+    plan_title = ctx.plan.title
+    title = plan_title(lang) if callable(plan_title) else (plan_title or _award_label(ctx, lang))
+    return atomic_write_text(path, render_index(entries, award=_award_label(ctx, lang), title=str(title),
+                                                lang=lang, synthetic=ctx.synthetic))
