@@ -263,13 +263,14 @@ def _require_complete(scores: pd.DataFrame, framework: Framework, nominees: pd.D
     if not len(missing):
         return
     first = tuple(missing.iloc[0][["juror", "nominee", "criterion"]])
-    note = f"require_complete: every score of every juror ({len(missing)} missing in all)"
+    note = (f"require_complete: each juror scores every nominee they are not recused from; "
+            f"{len(missing)} missing in all")
     for blank in blanks:
         if blank.key == first:
-            raise _error(blank.raw, blank.row, "score", "", f"a score — {note}")
+            raise _error(blank.raw, blank.row, "score", "", f"a score ({note})")
     juror, nominee, criterion = first
     raise InputError(files_of.get(juror), f"a score from juror {juror!r} for nominee {nominee}, "
-                     f"criterion {criterion!r}, which has no row — {note}", has_value=False)
+                     f"criterion {criterion!r}, which has no row ({note})", has_value=False)
 
 
 # --- completeness ------------------------------------------------------------------------------
