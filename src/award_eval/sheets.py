@@ -22,6 +22,7 @@ import os
 import re
 import tempfile
 import unicodedata
+import warnings
 import zipfile
 from dataclasses import dataclass
 from datetime import datetime
@@ -363,7 +364,9 @@ def read_workbook(path: str | Path) -> RawScores:
     """Read the scores sheet and the juror of a workbook made by :func:`write_sheets`."""
     path = Path(path)
     try:
-        wb = load_workbook(path, data_only=True)
+        with warnings.catch_warnings():  # Excel's own extensions ("… is not supported"): harmless here
+            warnings.filterwarnings("ignore", category=UserWarning, module="openpyxl")
+            wb = load_workbook(path, data_only=True)
     except FileNotFoundError:
         raise InputError(path, "an existing file", has_value=False) from None
     except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError) as exc:
