@@ -54,22 +54,27 @@ class Table:
 
 
 def read_table(path: str | Path, required: list[str], optional: list[str] = ()) -> Table:
-    """Read a CSV as strings, keep leading ``#`` notes, and check the required columns."""
+    """Read a CSV as strings, keep leading ``#`` notes, and check the required columns.
+
+    Accepts what Swedish Excel writes as well as plain CSV: UTF-8 with or without a BOM, or
+    Windows-1252 ("CSV (semikolonavgränsad)"); ``,`` or ``;`` between fields (whichever the
+    header row uses more of). Decimal commas are left to the number parsers (``3,5`` = 3.5).
+    """
     path = Path(path)
     try:
-        text = path.read_bytes().decode("utf-8-sig")
+        raw = path.read_bytes()
     except FileNotFoundError:
         raise InputError(path, "an existing file", has_value=False) from None
-    except UnicodeDecodeError as exc:
-        raise InputError(path, f"UTF-8 text (undecodable byte at position {exc.start})", has_value=False) from None
+    text = _decode(path, raw)
     lines = text.splitlines(keepends=True)
     notes = []
     while lines and lines[0].lstrip().startswith("#"):
-        notes.append(lines.pop(0).lstrip().lstrip("#").strip())
+        notes.append(lines.pop(0).lstrip().lstrip("#").strip().rstrip(";").strip())
     if not lines or not lines[0].strip():
         raise InputError(path, "a header row", row=len(notes) + 1, has_value=False)
+    sep = ";" if lines[0].count(";") > lines[0].count(",") else ","
     try:
-        frame = pd.read_csv(io.StringIO("".join(lines)), dtype=str, keep_default_na=False,
+        frame = pd.read_csv(io.StringIO("".join(lines)), sep=sep, dtype=str, keep_default_na=False,
                             skipinitialspace=True)
     except pd.errors.ParserError as exc:
         raise InputError(path, f"well-formed CSV ({exc})", has_value=False) from None
@@ -77,9 +82,29 @@ def read_table(path: str | Path, required: list[str], optional: list[str] = ()) 
     for col in required:
         if col not in frame.columns:
             raise InputError(path, f"a column named {col!r} in the header", row=len(notes) + 1,
-                             column=col, value=",".join(frame.columns))
+                             column=col, value=sep.join(frame.columns))
     frame = frame.apply(lambda s: s.str.strip())
     return Table(path, frame, tuple(notes), header_row=len(notes) + 1)
+
+
+_UTF8_SWEDISH = re.compile(rb"\xc3[\x80-\xbf]")  # å ä ö é … as UTF-8: the file is (mostly) UTF-8
+
+
+def _decode(path: Path, raw: bytes) -> str:
+    """UTF-8 (BOM optional), else Windows-1252 as Excel's "CSV" writes it on Swedish Windows.
+
+    A file that fails as UTF-8 yet holds UTF-8 letters is mixed or damaged: reported, not guessed.
+    """
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        if not _UTF8_SWEDISH.search(raw):
+            try:
+                return raw.decode("cp1252")
+            except UnicodeDecodeError:
+                pass
+        raise InputError(path, f"UTF-8 or Windows-1252 text (undecodable byte at position {exc.start})",
+                         has_value=False) from None
 
 
 def _check_unique(table: Table, columns: list[str], what: str) -> None:
@@ -163,27 +188,14 @@ def load_conflicts(path: str | Path, nominees: pd.DataFrame) -> pd.DataFrame:
 
 def load_jury_scores(path: str | Path, framework: Framework, nominees: pd.DataFrame,
                      conflicts: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Jury scores, long: ``juror, nominee, criterion, score, comment``; checked against the rubric."""
-    table = read_table(path, ["juror", "nominee", "criterion", "score"], ["comment"])
-    scale = framework.scale
-    _check_nonempty(table, "juror")
-    _check_member(table, "nominee", nominees["code"], "the code of a nominee (nominees.csv)")
-    _check_member(table, "criterion", framework.jury_criteria,
-                  "a jury criterion id of the criteria file: " + ", ".join(framework.jury_criteria))
-    scores = _to_number(table, "score", scale.min, scale.max)
-    _check_unique(table, ["juror", "nominee", "criterion"], "juror × nominee × criterion")
-    if conflicts is not None and len(conflicts):
-        key = table.frame["juror"] + "\x1f" + table.frame["nominee"]
-        recused = set(conflicts["juror"] + "\x1f" + conflicts["nominee"])
-        hit = key.isin(recused)
-        if hit.any():
-            i = int(np.flatnonzero(hit.to_numpy())[0])
-            raise table.error(i, "nominee", table.frame.iloc[i]["nominee"],
-                              f"no score: juror {table.frame.iloc[i]['juror']!r} is recused from this nominee (conflicts.csv)")
-    f = table.frame.assign(score=scores)
-    if "comment" not in f.columns:
-        f = f.assign(comment="")
-    return f[["juror", "nominee", "criterion", "score", "comment"]].reset_index(drop=True)
+    """Jury scores, long: ``juror, nominee, criterion, score, comment``; checked against the rubric.
+
+    One file (long CSV or a scoring workbook) read by :func:`award_eval.jury.read_jury_scores`,
+    which holds the checks; an empty score cell is a missing score and is left out.
+    """
+    from .jury import read_jury_scores  # jury builds on read_table: imported here, not at the top
+
+    return read_jury_scores([path], framework, nominees, conflicts)
 
 
 def load_indicators(path: str | Path, framework: Framework, register: pd.DataFrame) -> pd.DataFrame:
