@@ -88,7 +88,8 @@ def test_recused_juror_may_not_score(demo_copy, framework):
 def test_duplicate_score(demo_copy, framework):
     with (demo_copy / "jury_scores.csv").open("a", encoding="utf-8") as fh:
         fh.write("Anna Berg,0120,strategy,4,\n")
-    assert "repeated" in _error(demo_copy, framework)
+    msg = _error(demo_copy, framework)
+    assert "row 333" in msg and "already scored" in msg and "row 3" in msg
 
 
 def test_register_code_must_be_four_digits(demo_copy, framework):
