@@ -74,3 +74,22 @@ def test_bad_plans(tmp_path, content, words):
     plan.write_text(content, encoding="utf-8")
     res = award_eval("run", str(plan), "--out", str(tmp_path / "out"), "--quiet")
     assert res.returncode == 2 and words in res.stderr and "Traceback" not in res.stderr
+
+
+def test_sheet_workflow_through_the_cli(tmp_path):
+    """sheets → filled in (openpyxl, as a juror would) → validate reads them back, complete."""
+    from .test_sheets import fill_from_csv
+
+    out = tmp_path / "sheets"
+    res = award_eval("sheets", "--criteria", str(CRITERIA), "--nominees", str(DEMO / "nominees.csv"),
+                     "--jurors", str(DEMO / "jurors.csv"), "--out", str(out))
+    assert res.returncode == 0, res.stderr
+    books = sorted(out.glob("*.xlsx"))
+    assert len(books) == 7
+    res = award_eval("validate", "--criteria", str(CRITERIA), "--data", str(DEMO), "--scores", *map(str, books))
+    assert res.returncode == 0 and "Fredrik Ås: 48 of 48" in res.stdout  # nothing filled in yet
+    fill_from_csv(books, DEMO / "jury_scores.csv")
+    res = award_eval("validate", "--criteria", str(CRITERIA), "--data", str(DEMO), "--scores",
+                     *map(str, books), "--require-complete")
+    assert res.returncode == 0, res.stderr
+    assert "330 jury scores" in res.stdout and "complete: 7 jurors" in res.stdout

@@ -30,7 +30,7 @@ def test_evaluate_notebook_with_papermill_api(tmp_path, framework):
     out = tmp_path / "out"
     nb = pm.execute_notebook(str(NOTEBOOK), str(tmp_path / "executed.ipynb"), progress_bar=False,
                              parameters={"criteria": str(CRITERIA), "data_dir": str(DEMO), "output_dir": str(out),
-                                         "lang": "en", "normalisation": "zscore"},
+                                         "lang": "en", "normalisation": "zscore", "jury_method": "zscore"},
                              kernel_name="python3", execution_timeout=600)
     assert any("injected-parameters" in c.metadata.get("tags", []) for c in nb.cells)
     _check_ranking(out / "ranking.csv", framework)
@@ -82,3 +82,16 @@ def test_english_report(demo_run):
     out, _ = demo_run
     text = BeautifulSoup((out / "overall-en" / "report.html").read_text(encoding="utf-8"), "html.parser").get_text(" ")
     assert "Ranking" in text and "synthetic demonstration data" in text.lower()
+
+
+def test_jury_report_has_agreement_section(demo_run):
+    out, _ = demo_run
+    report = BeautifulSoup((out / "jury" / "report.html").read_text(encoding="utf-8"), "html.parser")
+    headings = [h.get_text(" ", strip=True) for h in report.find_all(["h1", "h2"])]
+    assert any("Samstämmighet" in h for h in headings) and any("Stränghet" in h for h in headings)
+    text = report.get_text(" ")
+    assert "ICC(2,k)" in text and "Krippendorff" in text and "Kendall" in text
+    for name in ("Anna Berg", "Fredrik Ås"):  # not anonymised in the demo plan
+        assert name in text
+    for f in ("agreement.csv", "disagreements.csv", "severity.csv", "completeness.csv", "jury_zscore.csv"):
+        assert (out / "jury" / f).is_file()

@@ -2,7 +2,7 @@
 
 Usage: python data/demo/generate.py   (reads municipalities.csv, criteria/digitaliseringskommun.yaml)
 
-Writes nominees.csv, jury_scores.csv, conflicts.csv and indicators.csv beside this script. Every
+Writes nominees.csv, jurors.csv, jury_scores.csv, conflicts.csv and indicators.csv beside this script. Every
 file starts with a "# SYNTHETIC DEMONSTRATION DATA" line, which award_eval reads and repeats in
 every report built from them. The nominees are real municipalities but the round is invented:
 no nomination, score or indicator value here describes the real municipality.
@@ -66,6 +66,8 @@ def main() -> None:
 
     _write(HERE / "nominees.csv", ["code", "motivation"], [[c, note] for c, note in NOMINEES])
     _write(HERE / "conflicts.csv", ["juror", "nominee", "reason"], [list(c) for c in CONFLICTS])
+    _write(HERE / "jurors.csv", ["juror", "email"],
+           [[j, j.lower().replace(" ", ".").translate(str.maketrans("åäöé", "aaoe")) + "@example.org"] for j in JURORS])
 
     # jury: quality per nominee × criterion, severity per juror, noise; rounded to the 1–5 rubric
     severity = dict(zip(JURORS, rng.normal(0, 0.45, len(JURORS))))

@@ -29,15 +29,51 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
+    from . import jury
     from .criteria import load_framework
     from .data import load_award_data
 
     framework = load_framework(args.criteria)
     data = load_award_data(args.data, framework)
+    scores = data.jury_scores
+    jurors_path = Path(args.jurors) if args.jurors else Path(args.data) / "jurors.csv"
+    jurors = jury.load_jurors(jurors_path) if jurors_path.exists() else None
+    if args.scores:
+        scores = jury.read_jury_scores(args.scores, framework, data.nominees, data.conflicts, jurors=jurors,
+                                       require_complete=args.require_complete)
     print(f"OK: {args.criteria} (version {framework.version}, {len(framework.leaves())} criteria); "
           f"{args.data}: {len(data.register)} municipalities, {len(data.nominees)} nominees, "
-          f"{len(data.jury_scores)} jury scores, {len(data.indicators)} indicator values"
+          f"{len(scores)} jury scores, {len(data.indicators)} indicator values"
           + (" — synthetic demonstration data" if data.synthetic else ""))
+    if framework.jury_criteria:
+        summary = jury.completeness_summary(scores, framework, data.nominees, jurors, data.conflicts)
+        owed = summary[summary["missing"] > 0]
+        if owed.empty:
+            print(f"Jury scores complete: {len(summary)} jurors")
+        else:
+            print("Scores still owed (juror: missing of expected):")
+            for row in owed.itertuples():
+                print(f"  {row.juror}: {row.missing} of {row.expected}")
+    return 0
+
+
+def _cmd_sheets(args: argparse.Namespace) -> int:
+    from . import jury
+    from .criteria import load_framework
+    from .data import load_conflicts, load_nominees, load_register
+    from .sheets import write_sheets
+
+    framework = load_framework(args.criteria)
+    nominees_path = Path(args.nominees)
+    register_path = Path(args.register) if args.register else nominees_path.parent / "municipalities.csv"
+    nominees = load_nominees(nominees_path, load_register(register_path))
+    conflicts_path = Path(args.conflicts) if args.conflicts else nominees_path.parent / "conflicts.csv"
+    conflicts = load_conflicts(conflicts_path, nominees) if conflicts_path.exists() else None
+    jurors = jury.load_jurors(args.jurors)
+    paths = write_sheets(framework, nominees, jurors, conflicts, args.out, lang=args.lang)
+    for path in paths:
+        print(path)
+    print(f"{len(paths)} scoring sheets in {Path(args.out).resolve()}")
     return 0
 
 
@@ -55,7 +91,22 @@ def build_parser() -> argparse.ArgumentParser:
     val = sub.add_parser("validate", help="check criteria and data files without running anything")
     val.add_argument("--criteria", required=True, help="criteria file (YAML)")
     val.add_argument("--data", required=True, help="award data folder")
+    val.add_argument("--scores", nargs="+", help="returned scoring sheets (.xlsx) or score CSVs, instead of "
+                     "the folder's jury_scores.csv")
+    val.add_argument("--jurors", help="jurors.csv (juror, email; default: the data folder's, if present): "
+                     "unknown jurors become errors and completeness is counted for every juror")
+    val.add_argument("--require-complete", action="store_true", help="a missing score is an error")
     val.set_defaults(func=_cmd_validate)
+
+    sh = sub.add_parser("sheets", help="write one scoring workbook (.xlsx) per juror")
+    sh.add_argument("--criteria", required=True, help="criteria file (YAML)")
+    sh.add_argument("--nominees", required=True, help="nominees.csv")
+    sh.add_argument("--jurors", required=True, help="jurors.csv (juror, email)")
+    sh.add_argument("--conflicts", help="conflicts.csv (default: beside nominees.csv, if present)")
+    sh.add_argument("--register", help="municipalities.csv (default: beside nominees.csv)")
+    sh.add_argument("--lang", default="sv", choices=["sv", "en"], help="language of the sheets")
+    sh.add_argument("--out", required=True, help="folder for the workbooks")
+    sh.set_defaults(func=_cmd_sheets)
     return parser
 
 

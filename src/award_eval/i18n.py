@@ -18,6 +18,11 @@ LABELS: dict[str, dict[str, str]] = {
     "heatmap_title": {"sv": "Poäng per kriterium (0–100)", "en": "Score per criterion (0–100)"},
     "score_axis": {"sv": "Totalpoäng (0–100)", "en": "Total score (0–100)"},
     "wrote": {"sv": "Skrev", "en": "Wrote"},
+    "severity_axis": {"sv": "Stränghet: medelavvikelse från övriga jurymedlemmar (betygssteg)",
+                      "en": "Severity: mean offset from the other jurors (rubric steps)"},
+    "severity_title": {"sv": "Jurymedlemmarnas stränghet och samstämmighet",
+                       "en": "Juror severity and consistency"},
+    "method_title": {"sv": "Juryplacering per metod", "en": "Jury rank by method"},
 }
 
 

@@ -476,3 +476,79 @@ def _correlation(a: np.ndarray, b: np.ndarray, method: str) -> float:
     a, b = a - a.mean(), b - b.mean()
     denom = math.sqrt(float((a * a).sum()) * float((b * b).sum()))
     return float((a * b).sum() / denom) if denom > 0 else float("nan")
+
+
+# --- summaries for the jury notebook ----------------------------------------------------------
+
+def method_comparison(scores: pd.DataFrame, methods: Sequence[str] = METHODS) -> pd.DataFrame:
+    """Per nominee × method: the mean over jury criteria of the aggregated score, and its rank.
+
+    Shows how far the choice of bias correction moves the nominees (ties share the lowest rank).
+    """
+    from .ranking import rank_scores
+
+    frames = []
+    for method in methods:
+        per = criterion_scores(scores, method).groupby("nominee", sort=True)["score"].mean()
+        frames.append(pd.DataFrame({"nominee": per.index, "method": method, "score": per.to_numpy(),
+                                    "rank": rank_scores(per).to_numpy()}))
+    return pd.concat(frames, ignore_index=True)
+
+
+def agreement(scores: pd.DataFrame, framework: Framework) -> pd.DataFrame:
+    """Agreement per jury criterion and over all criteria: ICC(2,k), Krippendorff's alpha, Kendall's W.
+
+    ICC and W need complete data, so nominees with a recused juror are left out of those two
+    (``n_icc`` says how many remain); alpha uses every score, recusals being missing values.
+    """
+    from . import reliability as rel
+
+    present = _present(scores)
+    rows = []
+    groups = [(c, present[present["criterion"] == c]) for c in framework.jury_criteria]
+    overall = present.assign(unit=present["nominee"] + "/" + present["criterion"])
+    for criterion, part in [*groups, ("all", None)]:
+        if part is None:
+            units = overall
+            wide_units, unit_col = overall, "unit"
+        else:
+            units, wide_units, unit_col = part, part, "nominee"
+        if units.empty:
+            continue
+        complete = _complete_targets(wide_units, unit_col)
+        try:
+            icc2k = float(rel.icc(complete, unit_col, "juror", "score").loc["ICC2k", "icc"]) \
+                if complete[unit_col].nunique() >= 2 else float("nan")
+        except rel.ReliabilityError:
+            icc2k = float("nan")
+        try:
+            alpha = rel.krippendorff_alpha(units, unit_col, "juror", "score", level="interval")
+        except rel.ReliabilityError:
+            alpha = float("nan")
+        totals = present.groupby(["nominee", "juror"], as_index=False)["score"].mean()
+        if part is None:
+            try:
+                w = rel.kendall_w(_complete_targets(totals, "nominee"), "nominee", "juror", "score").w
+            except rel.ReliabilityError:
+                w = float("nan")
+        else:
+            w = float("nan")
+        rows.append({"criterion": criterion, "n_scores": len(units), "n_icc": complete[unit_col].nunique(),
+                     "icc2k": icc2k, "alpha": alpha, "kendall_w": w,
+                     "reading_sv": rel.interpret_alpha(alpha)["sv"] if np.isfinite(alpha) else "",
+                     "reading_en": rel.interpret_alpha(alpha)["en"] if np.isfinite(alpha) else ""})
+    return pd.DataFrame(rows)
+
+
+def _complete_targets(data: pd.DataFrame, target: str) -> pd.DataFrame:
+    """Rows of the targets rated by every juror who appears in ``data`` (for statistics needing complete data)."""
+    jurors = data["juror"].nunique()
+    counts = data.groupby(target)["juror"].nunique()
+    keep = counts.index[counts == jurors]
+    return data[data[target].isin(keep)]
+
+
+def anonymise(frame: pd.DataFrame, jurors: Sequence[str], column: str = "juror") -> pd.DataFrame:
+    """Replace juror names by J1…Jn (in the order of ``jurors``) for reviewer-facing output."""
+    mapping = {name: f"J{i}" for i, name in enumerate(jurors, 1)}
+    return frame.assign(**{column: frame[column].map(mapping).fillna(frame[column])})

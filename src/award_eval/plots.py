@@ -43,3 +43,39 @@ def criteria_heatmap(scores: pd.DataFrame, framework: Framework, ranking: pd.Dat
     fig.colorbar(im, ax=ax, shrink=0.8)
     ax.set_title(t("heatmap_title", lang))
     return fig
+
+
+def juror_severity(severity: pd.DataFrame, lang: Lang = "sv") -> Figure:
+    """Each juror's mean offset from the rest of the panel (negative = harsher), with consistency."""
+    data = severity.sort_values("severity")
+    fig, ax = plt.subplots(figsize=(7, 0.45 * len(data) + 1.4), layout="constrained")
+    colours = ["#b5523b" if s < 0 else "#2b6f9e" for s in data["severity"]]
+    ax.barh(data["juror"], data["severity"], color=colours)
+    ax.axvline(0, color="black", linewidth=0.8)
+    for y, (s, c) in enumerate(zip(data["severity"], data["consistency"])):
+        ax.text(s + (0.03 if s >= 0 else -0.03), y, f"r = {c:.2f}", va="center",
+                ha="left" if s >= 0 else "right", fontsize=8)
+    lim = max(0.5, float(np.nanmax(np.abs(data["severity"]))) * 1.6)
+    ax.set_xlim(-lim, lim)
+    ax.set_xlabel(t("severity_axis", lang))
+    ax.set_title(t("severity_title", lang))
+    ax.spines[["top", "right"]].set_visible(False)
+    return fig
+
+
+def method_ranks(comparison: pd.DataFrame, names: pd.Series, lang: Lang = "sv") -> Figure:
+    """How each nominee's jury rank moves between aggregation methods (one line per nominee)."""
+    methods = list(dict.fromkeys(comparison["method"]))
+    wide = comparison.pivot(index="nominee", columns="method", values="rank")[methods]
+    fig, ax = plt.subplots(figsize=(1.8 * len(methods) + 2.5, 0.4 * len(wide) + 1.8), layout="constrained")
+    for nominee, ranks in wide.iterrows():
+        ax.plot(range(len(methods)), ranks.to_numpy(dtype=float), marker="o")
+        ax.text(len(methods) - 1 + 0.08, float(ranks.iloc[-1]), str(names.get(nominee, nominee)),
+                va="center", fontsize=8)
+    ax.set_xticks(range(len(methods)), methods)
+    ax.set_xlim(-0.2, len(methods) - 0.2 + 0.8)
+    ax.invert_yaxis()
+    ax.set_ylabel(t("rank", lang))
+    ax.set_title(t("method_title", lang))
+    ax.spines[["top", "right"]].set_visible(False)
+    return fig
