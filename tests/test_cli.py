@@ -93,3 +93,31 @@ def test_sheet_workflow_through_the_cli(tmp_path):
                      *map(str, books), "--require-complete")
     assert res.returncode == 0, res.stderr
     assert "330 jury scores" in res.stdout and "complete: 7 jurors" in res.stdout
+
+
+def test_kolada_fetch_through_the_cli_against_a_local_server(tmp_path):
+    """Real HTTP on 127.0.0.1 (the recorded responses of test_kolada); KPIs mapped to criterion ids."""
+    from .test_kolada import FakeKolada
+
+    server = FakeKolada()
+    try:
+        out = tmp_path / "indicators.csv"
+        res = award_eval("kolada", "fetch", "--criteria", str(CRITERIA), "--year", "2023", "--year", "2024",
+                         "--municipality", "0120", "--municipality", "0180", "--base-url", server.base + "/v3",
+                         "--cache", str(tmp_path / "cache"), "--out", str(out))
+    finally:
+        server.close()
+    assert res.returncode == 0, res.stderr
+    import pandas as pd
+
+    frame = pd.read_csv(out, dtype={"code": str})
+    assert list(frame.columns) == ["code", "indicator", "year", "value"]
+    assert set(frame["indicator"]) <= {"broadband", "email_help"} and len(frame) > 0
+    assert set(frame["code"]) <= {"0120", "0180"}
+
+
+def test_kolada_offline_is_one_line(tmp_path):
+    res = award_eval("kolada", "fetch", "--kpi", "N07900", "--year", "2024", "--base-url", "http://127.0.0.1:9",
+                     "--cache", str(tmp_path / "c"), "--out", str(tmp_path / "k.csv"))
+    assert res.returncode == 2 and "could not reach Kolada" in res.stderr and "Traceback" not in res.stderr
+    assert not (tmp_path / "k.csv").exists()

@@ -77,6 +77,27 @@ def _cmd_sheets(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_kolada_fetch(args: argparse.Namespace) -> int:
+    from . import kolada
+
+    framework = None
+    kpis = list(args.kpi or [])
+    if args.criteria:
+        from .criteria import load_framework
+
+        framework = load_framework(args.criteria)
+        kpis += [k for k in kolada.kpi_sources(framework) if k not in kpis]
+    if not kpis:
+        raise InputError("kolada fetch", "at least one --kpi, or --criteria naming Kolada sources", has_value=False)
+    client = kolada.KoladaClient(base_url=args.base_url, cache_dir=args.cache)
+    frame = client.fetch_values(kpis, args.municipality, args.year)
+    if framework is not None:
+        frame = kolada.to_indicators(frame, framework)
+    path = kolada.write_values_csv(frame, args.out)
+    print(f"{len(frame)} values for {frame['indicator'].nunique()} indicators → {path}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="award-eval", description="Evaluate nominees for a municipal award.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -107,6 +128,19 @@ def build_parser() -> argparse.ArgumentParser:
     sh.add_argument("--lang", default="sv", choices=["sv", "en"], help="language of the sheets")
     sh.add_argument("--out", required=True, help="folder for the workbooks")
     sh.set_defaults(func=_cmd_sheets)
+
+    ko = sub.add_parser("kolada", help="open data from Kolada (the Swedish municipal KPI database)")
+    ko_sub = ko.add_subparsers(dest="kolada_command", required=True)
+    kf = ko_sub.add_parser("fetch", help="fetch KPI values into the long indicator format (code, indicator, year, value)")
+    kf.add_argument("--kpi", action="append", help="a Kolada KPI id, e.g. N07900 (repeatable)")
+    kf.add_argument("--criteria", help="criteria file: fetch every KPI its indicators name, and write "
+                    "them under the criteria's indicator ids (ready to use as indicators.csv)")
+    kf.add_argument("--year", action="append", type=int, help="a year (repeatable)")
+    kf.add_argument("--municipality", action="append", help="a 4-digit municipality code (repeatable; default: all)")
+    kf.add_argument("--cache", default=".cache/kolada", help="folder for cached responses (default: .cache/kolada)")
+    kf.add_argument("--base-url", default="https://api.kolada.se/v3", help="API root (a mirror, or a test server)")
+    kf.add_argument("--out", required=True, help="CSV to write")
+    kf.set_defaults(func=_cmd_kolada_fetch)
     return parser
 
 

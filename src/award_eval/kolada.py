@@ -373,3 +373,19 @@ def write_values_csv(frame: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
 
 __all__ = ["DEFAULT_BASE_URL", "KoladaClient", "KoladaError", "MAX_IDS_PER_SEGMENT", "fetch_values",
            "write_values_csv"]
+
+
+def kpi_sources(framework: Any) -> dict[str, str]:
+    """Kolada KPI id → indicator criterion id, from the criteria file's ``source: {kolada: …}``."""
+    return {node.source.kolada: node.id for node in framework.leaves("indicator")
+            if node.source is not None and node.source.kolada}
+
+
+def to_indicators(frame: pd.DataFrame, framework: Any) -> pd.DataFrame:
+    """Fetched KPI values renamed to the criteria's indicator ids (KPIs no criterion names are dropped).
+
+    The result is in the data folder's ``indicators.csv`` format, ready for ``load_indicators``.
+    """
+    mapping = kpi_sources(framework)
+    out = frame[frame["indicator"].isin(mapping)].assign(indicator=lambda f: f["indicator"].map(mapping))
+    return out.sort_values(["code", "indicator", "year"], kind="stable").reset_index(drop=True)
