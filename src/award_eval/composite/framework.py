@@ -256,6 +256,8 @@ def _validate(frame: pd.DataFrame, path: Path | None) -> pd.DataFrame:
     if not tops:
         raise InputError(path, "one Indicator/Aggregate row with an empty Parent (the top of the index)",
                          column="Parent", has_value=False)
+    # the highest-level parentless row is the top; any other parentless row is the mistake
+    tops.sort(key=lambda i: -(rows[i]["Level"] if isinstance(rows[i]["Level"], int) else 0))
     if len(tops) > 1:
         i = tops[1]
         raise err(i, "Parent", "", f"a parent code: only one row may be the top (row {tops[0] + 2} already is)")

@@ -62,7 +62,7 @@ class Imputer(TransformerMixin, BaseEstimator):
             self.center_ = X.mean(skipna=True)
             sd = X.std(skipna=True, ddof=1)
             self.scale_ = sd.where((sd > 0) & sd.notna(), 1.0)
-            Z = ((X - self.center_) / self.scale_).to_numpy()
+            Z = ((X - self.center_) / self.scale_).to_numpy(dtype=float, copy=True)
             self.model_ = self._model()
             with warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("always", ConvergenceWarning)
@@ -91,7 +91,7 @@ class Imputer(TransformerMixin, BaseEstimator):
             fill = self.group_fill_.reindex(g.to_numpy())
             fill.index = X.index
             return X.fillna(fill)
-        Z = ((X - self.center_) / self.scale_).to_numpy()
+        Z = ((X - self.center_) / self.scale_).to_numpy(dtype=float, copy=True)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
             filled = self.model_.transform(Z)
