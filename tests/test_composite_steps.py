@@ -191,3 +191,20 @@ def test_passing_indicator_is_untouched_and_treatment_transfers():
 
 def test_log_ct_clips_below_reference_min():
     assert log_ct(pd.Series([0.0]), lo=1.0, hi=101.0).iloc[0] == pytest.approx(math.log(1.0))
+
+
+def test_skew_and_kurtosis_agree_with_scipy_bias_false():
+    from scipy import stats
+
+    x = [0.5, 2.0, 2.0, 3.5, 7.0, 11.0, 4.0, 30.0]
+    assert skewness(x) == pytest.approx(stats.skew(x, bias=False))
+    assert kurtosis(x) == pytest.approx(stats.kurtosis(x, bias=False))
+
+
+def test_targets_follow_a_log_treatment():
+    x = pd.Series([1.0, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 100, 200])
+    ok = pd.Series([1.0, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22])
+    t = Treater(winmax=1).fit(pd.DataFrame({"x": x, "ok": ok}))
+    out = t.transform_values(pd.Series({"x": 50.0, "ok": 50.0}))
+    assert out["x"] == pytest.approx(math.log(50 - 1 + 0.01 * 199))  # same map as the data
+    assert out["ok"] == 50.0  # untreated indicator: target unchanged

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -105,10 +106,18 @@ class Framework:
         return cls.from_criteria(load_framework(path), lang)
 
     # --- navigation -----------------------------------------------------------------------
-    @property
+    @cached_property
     def tree(self) -> pd.DataFrame:
         """The Indicator and Aggregate rows (what aggregation reads)."""
         return self.imeta[self.imeta["Type"].isin(TREE_TYPES)].reset_index(drop=True)
+
+    @cached_property
+    def _children_of(self) -> dict[str, list[str]]:
+        out: dict[str, list[str]] = {}
+        for code, parent in zip(self.tree["iCode"], self.tree["Parent"]):
+            if not _blank(parent):
+                out.setdefault(str(parent), []).append(str(code))
+        return out
 
     @property
     def indicators(self) -> list[str]:
@@ -148,15 +157,18 @@ class Framework:
         return pd.Series(tree[name].to_numpy(), index=pd.Index(tree["iCode"], name="iCode"), name=name)
 
     def level_of(self, code: str) -> int:
-        return int(self._column("Level")[code])
+        return int(self.tree["Level"].to_numpy()[self._position[code]])
 
     def parent_of(self, code: str) -> str | None:
-        value = self._column("Parent")[code]
+        value = self.tree["Parent"].to_numpy()[self._position[code]]
         return None if _blank(value) else str(value)
 
+    @cached_property
+    def _position(self) -> dict[str, int]:
+        return {str(c): i for i, c in enumerate(self.tree["iCode"])}
+
     def children(self, code: str) -> list[str]:
-        tree = self.tree
-        return list(tree.loc[tree["Parent"] == code, "iCode"])
+        return list(self._children_of.get(code, []))
 
     @property
     def weights(self) -> pd.Series:

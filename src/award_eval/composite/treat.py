@@ -16,26 +16,40 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 from sklearn.base import BaseEstimator, TransformerMixin
 
 TREATMENTS = ("winsorise",)
 
 
+def _values(x: pd.Series | np.ndarray) -> np.ndarray:
+    v = np.asarray(x, dtype=float)
+    return v[~np.isnan(v)]
+
+
 def skewness(x: pd.Series | np.ndarray) -> float:
-    """Sample skewness G1 (e1071 type 2), NaN skipped; NaN with fewer than 3 values or no spread."""
-    v = np.asarray(pd.Series(x, dtype=float).dropna())
-    if len(v) < 3 or np.ptp(v) == 0:
+    """Sample skewness G1 = g1·√(n(n−1))/(n−2) (e1071 type 2; scipy ``skew(bias=False)``).
+
+    NaN skipped; NaN with fewer than 3 values or no spread.
+    """
+    v = _values(x)
+    n = len(v)
+    if n < 3 or np.ptp(v) == 0:
         return float("nan")
-    return float(stats.skew(v, bias=False))
+    d = v - v.mean()
+    m2, m3 = (d ** 2).mean(), (d ** 3).mean()
+    return float(m3 / m2 ** 1.5 * np.sqrt(n * (n - 1)) / (n - 2))
 
 
 def kurtosis(x: pd.Series | np.ndarray) -> float:
-    """Sample excess kurtosis G2 (e1071 type 2), NaN skipped; NaN with fewer than 4 values or no spread."""
-    v = np.asarray(pd.Series(x, dtype=float).dropna())
-    if len(v) < 4 or np.ptp(v) == 0:
+    """Sample excess kurtosis G2 = ((n+1)·g2 + 6)(n−1)/((n−2)(n−3)) (e1071 type 2; scipy
+    ``kurtosis(bias=False)``). NaN skipped; NaN with fewer than 4 values or no spread."""
+    v = _values(x)
+    n = len(v)
+    if n < 4 or np.ptp(v) == 0:
         return float("nan")
-    return float(stats.kurtosis(v, fisher=True, bias=False))
+    d = v - v.mean()
+    g2 = (d ** 4).mean() / (d ** 2).mean() ** 2 - 3.0
+    return float(((n + 1) * g2 + 6) * (n - 1) / ((n - 2) * (n - 3)))
 
 
 def passes(x: pd.Series | np.ndarray, skew_threshold: float = 2.0, kurt_threshold: float = 3.5) -> bool:
@@ -50,19 +64,20 @@ def winsorise(x: pd.Series, winmax: int = 5, skew_threshold: float = 2.0,
     Each round replaces every value equal to the extreme on the side of the current skew by the
     nearest other value; the count is of distinct points ever replaced (ties count each).
     """
-    x = pd.Series(x, dtype=float).copy()
-    treated: set = set()
-    while not passes(x, skew_threshold, kurt_threshold) and len(treated) < winmax:
-        present = x.dropna()
-        high = skewness(present) >= 0
-        extreme = present.max() if high else present.min()
-        rest = present[present != extreme]
-        if rest.empty:
+    x = pd.Series(x, dtype=float)
+    v = x.to_numpy(dtype=float, copy=True)
+    present = ~np.isnan(v)
+    treated = np.zeros(len(v), dtype=bool)
+    while not passes(v, skew_threshold, kurt_threshold) and treated.sum() < winmax:
+        high = skewness(v) >= 0
+        extreme = np.nanmax(v) if high else np.nanmin(v)
+        at = present & (v == extreme)
+        rest = v[present & ~at]
+        if rest.size == 0:
             break
-        at = present.index[present == extreme]
-        x[at] = rest.max() if high else rest.min()
-        treated.update(at)
-    return x, [u for u in x.index if u in treated]
+        v[at] = rest.max() if high else rest.min()
+        treated |= at
+    return pd.Series(v, index=x.index, name=x.name), list(x.index[treated])
 
 
 def log_ct(x: pd.Series, lo: float | None = None, hi: float | None = None) -> pd.Series:
