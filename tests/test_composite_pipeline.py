@@ -168,3 +168,23 @@ def test_evaluation_call_signature_with_criteria_imeta():
     values = pd.DataFrame([[50.0] * len(leaves), [100.0] * len(leaves)], columns=leaves, index=["x", "y"])
     out = aggregate_tree(values, crit.to_imeta(), crit.aggregation)
     assert out["index"].tolist() == pytest.approx([50.0, 100.0])
+
+
+def test_score_places_nominees_on_the_reference_scale(fw, data):
+    idx = build_index(data, fw)
+    nominee = pd.DataFrame({"a": [10.0], "b": [1.0], "c": [4.0], "d": [20.0]}, index=["n1"])
+    out = idx.score(nominee)
+    # against the reference ranges: a 100, b 100, c 100, d 50 -> P 100, Q (200 + 50)/3, Top (P + 3Q)/4
+    assert out.loc["n1", "Q"] == pytest.approx(250 / 3)
+    assert out.loc["n1", "Top"] == pytest.approx((100 + 250) / 4)
+    # scoring the reference units reproduces the index
+    pd.testing.assert_frame_equal(idx.score(data), idx.aggregated)
+    with pytest.raises(ValueError, match="topsis"):
+        idx.rebuild(aggregate="topsis").score(nominee)
+
+
+def test_score_applies_fitted_imputation_and_treatment(fw, data):
+    idx = build_index(data, fw, impute="group_mean", impute_by="grp", treat="winsorise")
+    nominee = pd.DataFrame({"a": [np.nan], "b": [1.0], "c": [4.0], "d": [20.0], "grp": ["Y"]}, index=["n1"])
+    out = idx.score(nominee)
+    assert out.loc["n1", "a"] == pytest.approx(75.0)  # a imputed as Y's mean (10 + 5)/2 = 7.5 -> 75

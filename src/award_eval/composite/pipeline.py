@@ -17,7 +17,7 @@ import pandas as pd
 
 from ..errors import InputError
 from ..ranking import rank_scores
-from .aggregate import AGGREGATIONS, aggregate_tree
+from .aggregate import AGGREGATIONS, MEANS, aggregate_tree
 from .denominate import denominate as _denominate
 from .framework import Framework, as_framework
 from .impute import GROUP_METHODS, IMPUTATIONS, Imputer, imputed_cells
@@ -67,7 +67,7 @@ class CompositeIndex:
     imputed_cells: pd.DataFrame  # unit, iCode, value
     treatment: pd.DataFrame | None = None  # per indicator (see Treater.report_)
     treated_points: pd.DataFrame | None = None  # unit, iCode, treatment, before, after
-    extra: dict[str, Any] = field(default_factory=dict)
+    fitted: dict[str, Any] = field(default_factory=dict)  # the fitted imputer, treater, normaliser
 
     @property
     def scores(self) -> pd.Series:
@@ -92,6 +92,35 @@ class CompositeIndex:
         if by not in self.data.columns:
             raise ValueError(f"no data column {by!r} to group by")
         return peer_ranks(self.scores, self.data.loc[self.scores.index, by])
+
+    def score(self, data: pd.DataFrame) -> pd.DataFrame:
+        """Place other units (e.g. nominees) on this index's scale, scikit-learn style.
+
+        The steps learnt on this index's units (imputation values, treatment bounds, normalisation
+        parameters, weights) are applied to ``data`` unchanged, so a unit's score does not depend
+        on which other units are scored. Returns units × codes like ``aggregated``. Screening is
+        not applied. Only the means can score units one by one: Copeland, TOPSIS and VIKOR
+        compare units with each other, so rebuild the index with those units instead.
+        """
+        methods = [self.choices["aggregate"]] if isinstance(self.choices["aggregate"], str) \
+            else list(self.choices["aggregate"].values())
+        relative = sorted(set(methods) - set(MEANS))
+        if relative:
+            raise ValueError(f"aggregation {', '.join(relative)} ranks units against each other; "
+                             "rebuild the index with these units instead of scoring them")
+        fw, c = self.framework, self.choices
+        x = _numeric(data, fw.indicators, "an indicator")
+        mapping = {k: str(v) for k, v in fw.denominators.items()} if c["denominate"] else {}
+        if mapping:
+            dens = _numeric(data, sorted(set(mapping.values())), "a denominator")
+            x = _denominate(pd.concat([x, dens], axis=1), mapping)[fw.indicators]
+        if "imputer" in self.fitted:
+            groups = data[c["impute_by"]] if c["impute"] in GROUP_METHODS else None
+            x = self.fitted["imputer"].transform(x, groups=groups)
+        if "treater" in self.fitted:
+            x = self.fitted["treater"].transform(x)
+        normalised = self.fitted["normaliser"].transform(x)
+        return aggregate_tree(normalised, fw, c["aggregate"], weights=self.weights)[fw.codes]
 
     def rebuild(self, **changed: Any) -> "CompositeIndex":
         """The same index with some choices changed (the others as recorded)."""
@@ -211,9 +240,10 @@ def build_index(data: pd.DataFrame, framework: Any, *, denominate: bool = False,
 
     # 2. impute
     cells = pd.DataFrame(columns=["unit", "iCode", "value"])
+    fitted: dict[str, Any] = {}
     if impute is not None:
         groups = data[impute_by] if impute in GROUP_METHODS else None
-        imp = Imputer(impute, random_state=choices["seed"])
+        fitted["imputer"] = imp = Imputer(impute, random_state=choices["seed"])
         x = imp.fit_transform(x, groups=groups)
         cells = imputed_cells(observed, x)
     record.append({"step": "impute",
@@ -235,7 +265,7 @@ def build_index(data: pd.DataFrame, framework: Any, *, denominate: bool = False,
     report = points = None
     targets = fw.targets
     if treat is not None:
-        treater = Treater().fit(x)
+        fitted["treater"] = treater = Treater().fit(x)
         x, report, points = treater.transform(x), treater.report_, treater.points_
         targets = treater.transform_values(targets)
         by_kind = {k: list(report.loc[report["treatment"] == k, "iCode"]) for k in ("winsorise", "log", "skipped")}
@@ -248,7 +278,8 @@ def build_index(data: pd.DataFrame, framework: Any, *, denominate: bool = False,
     treated = x
 
     # 5. normalise
-    norm = Normaliser(normalise, fw.directions, choices["normalise_range"], targets=targets)
+    fitted["normaliser"] = norm = Normaliser(normalise, fw.directions, choices["normalise_range"],
+                                             targets=targets)
     normalised = norm.fit_transform(x)
     record.append({"step": "normalise", "choices": {"normalise": normalise,
                                                     "normalise_range": list(choices["normalise_range"])},
@@ -277,5 +308,6 @@ def build_index(data: pd.DataFrame, framework: Any, *, denominate: bool = False,
         data=data.copy(), framework=fw, choices=choices, record=record, observed=observed,
         imputed=imputed,
         screened=screened, treated=treated, normalised=normalised, weights=w, aggregated=aggregated,
-        ranks=ranks, coverage=cov, imputed_cells=cells, treatment=report, treated_points=points)
+        ranks=ranks, coverage=cov, imputed_cells=cells, treatment=report, treated_points=points,
+        fitted=fitted)
 
