@@ -95,3 +95,12 @@ def test_jury_report_has_agreement_section(demo_run):
         assert name in text
     for f in ("agreement.csv", "disagreements.csv", "severity.csv", "completeness.csv", "jury_zscore.csv"):
         assert (out / "jury" / f).is_file()
+
+
+def test_screening_report_and_files(demo_run):
+    out, _ = demo_run
+    screening = pd.read_csv(out / "screening" / "screening.csv", dtype={"code": str})
+    assert len(screening) == 290 and screening["nominee"].sum() == 8
+    assert {"rank", "group_rank", "group_size", "skr_group"} <= set(screening.columns)
+    text = BeautifulSoup((out / "screening" / "report.html").read_text(encoding="utf-8"), "html.parser").get_text(" ")
+    assert "Placering i gruppen" in text and "Värmdö" in text

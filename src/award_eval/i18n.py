@@ -22,6 +22,13 @@ LABELS: dict[str, dict[str, str]] = {
                       "en": "Severity: mean offset from the other jurors (rubric steps)"},
     "severity_title": {"sv": "Jurymedlemmarnas stränghet och samstämmighet",
                        "en": "Juror severity and consistency"},
+    "skr_group": {"sv": "Kommungrupp (SKR 2023)", "en": "Municipality group (SKR 2023)"},
+    "screening_axis": {"sv": "Indexvärde, öppna data (0–100)", "en": "Index score, open data (0–100)"},
+    "screening_title": {"sv": "Alla 290 kommuner per kommungrupp; nominerade i rött",
+                        "en": "All 290 municipalities by group; nominees in red"},
+    "group_rank": {"sv": "Placering i gruppen", "en": "Rank in group"},
+    "group_size": {"sv": "Kommuner i gruppen", "en": "Municipalities in group"},
+    "nominee": {"sv": "Nominerad", "en": "Nominee"},
     "method_title": {"sv": "Juryplacering per metod", "en": "Jury rank by method"},
 }
 

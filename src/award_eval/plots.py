@@ -79,3 +79,25 @@ def method_ranks(comparison: pd.DataFrame, names: pd.Series, lang: Lang = "sv") 
     ax.set_title(t("method_title", lang))
     ax.spines[["top", "right"]].set_visible(False)
     return fig
+
+
+def screening_strip(table: pd.DataFrame, lang: Lang = "sv") -> Figure:
+    """Every municipality's screening score by SKR group (grey), nominees marked and named."""
+    groups = sorted(table["skr_group"].dropna().unique())
+    fig, ax = plt.subplots(figsize=(8, 4.8), layout="constrained")
+    rng = np.random.default_rng(0)  # fixed jitter: the same figure on every run
+    for i, group in enumerate(groups):
+        part = table[table["skr_group"] == group].sort_values("code").reset_index(drop=True)
+        jitter = rng.uniform(-0.28, 0.28, len(part))
+        others = ~part["nominee"].to_numpy(dtype=bool)
+        ax.scatter(i + jitter[others], part.loc[others, "score"], s=12, color="#9aa7b3", alpha=0.7)
+        ax.scatter(i + jitter[~others], part.loc[~others, "score"], s=40, color="#c0392b", zorder=3)
+        for k, (x, (_, row)) in enumerate(zip(i + jitter[~others], part[~others].iterrows())):
+            ax.annotate(str(row["name"]), (x, row["score"]), xytext=(6 if k % 2 == 0 else -6, 4 - 10 * (k % 2)),
+                        textcoords="offset points", fontsize=8, ha="left" if k % 2 == 0 else "right")
+    ax.set_xticks(range(len(groups)), groups)
+    ax.set_xlabel(t("skr_group", lang))
+    ax.set_ylabel(t("screening_axis", lang))
+    ax.set_title(t("screening_title", lang))
+    ax.spines[["top", "right"]].set_visible(False)
+    return fig

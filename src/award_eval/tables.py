@@ -60,3 +60,11 @@ def method_table(comparison: pd.DataFrame, names: pd.Series, lang: Lang = "sv") 
     table.index = [names.get(c, c) for c in table.index]
     table.index.name = t("name", lang)
     return table.sort_values((word[1], methods[0]))
+
+
+def screening_table(table: pd.DataFrame, lang: Lang = "sv", decimals: int = 1) -> pd.DataFrame:
+    """The screening ranking with headers in ``lang``, indexed by national rank."""
+    out = table.drop(columns=["code"]).round(decimals)
+    out["nominee"] = out["nominee"].map({True: "✓", False: ""})
+    names = {c: t(c, lang) for c in ("rank", "name", "score", "group_rank", "group_size", "nominee", "skr_group")}
+    return out.rename(columns=names).set_index(t("rank", lang))
