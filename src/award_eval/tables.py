@@ -33,7 +33,7 @@ JURY_HEADERS = {
 }
 
 
-def jury_table(frame: pd.DataFrame, framework, names: pd.Series | None = None, lang: Lang = "sv",
+def jury_summary_table(frame: pd.DataFrame, framework, names: pd.Series | None = None, lang: Lang = "sv",
                decimals: int = 2) -> pd.DataFrame:
     """A jury frame for display: nominee codes → names, criterion ids → labels, headers in ``lang``."""
     out = frame.copy()
