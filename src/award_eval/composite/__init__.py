@@ -1,12 +1,35 @@
-"""Composite indicators: normalise, weight and aggregate indicators up a framework tree.
+"""Composite indicators: the OECD/JRC Handbook's construction steps, as COINr implements them.
 
-The steps follow the OECD/JRC Handbook and COINr. A framework's structure is passed as a
-COINr-style iMeta table (columns ``iCode, Parent, Weight, Type``; see
-:meth:`award_eval.criteria.Framework.to_imeta`).
+``build_index(data, framework, **choices)`` runs denominate → impute → screen → treat →
+normalise → weight → aggregate and records every step; each step is also usable on its own
+(scikit-learn style where it learns from a reference population). A framework's structure is a
+COINr-style iMeta table (:class:`Framework`; see also
+:meth:`award_eval.criteria.Framework.to_imeta`). See ``docs/composite.md``.
 """
 from __future__ import annotations
 
-from .aggregate import aggregate_tree, weighted_mean
+from .aggregate import AGGREGATIONS, aggregate_group, aggregate_tree, weighted_mean
+from .audit import (Audit, audit, correlation_flags, correlation_matrix, cronbach_alpha,
+                    cronbach_by_aggregate, distribution, indicator_coverage, pca_by_aggregate,
+                    pca_explained, unit_coverage)
+from .denominate import denominate
+from .framework import Framework, as_framework
+from .impute import IMPUTATIONS, Imputer, impute, imputed_cells
+from .mcda import copeland, outranking_matrix, topsis, vikor
 from .normalise import NORMALISERS, Normaliser, normalise
+from .peers import peer_ranks
+from .pipeline import DEFAULT_CHOICES, CompositeIndex, build_index
+from .screen import coverage, screen_units
+from .treat import Treater, kurtosis, log_ct, passes, skewness, treat, winsorise
+from .weights import WEIGHTINGS, critic_weights, derive_weights, entropy_weights, given_weights, pca_weights
 
-__all__ = ["NORMALISERS", "Normaliser", "aggregate_tree", "normalise", "weighted_mean"]
+__all__ = [
+    "AGGREGATIONS", "Audit", "CompositeIndex", "DEFAULT_CHOICES", "Framework", "IMPUTATIONS", "Imputer",
+    "NORMALISERS", "Normaliser", "Treater", "WEIGHTINGS", "aggregate_group", "aggregate_tree", "as_framework",
+    "audit", "build_index", "copeland", "correlation_flags", "correlation_matrix", "coverage",
+    "critic_weights", "cronbach_alpha", "cronbach_by_aggregate", "denominate", "derive_weights",
+    "distribution", "entropy_weights", "given_weights", "impute", "imputed_cells", "indicator_coverage",
+    "kurtosis", "log_ct", "normalise", "outranking_matrix", "passes", "pca_by_aggregate", "pca_explained",
+    "pca_weights", "peer_ranks", "screen_units", "skewness", "topsis", "treat", "unit_coverage", "vikor",
+    "weighted_mean", "winsorise",
+]

@@ -1,47 +1,105 @@
-"""Aggregation of normalised indicators up a framework tree by weighted means.
+"""Aggregation of normalised indicators up a framework tree.
 
-Missing values are skipped and the weights renormalised over what is present, so a unit with a
-gap is scored on the rest of its criteria rather than counted as zero.
+Means (``arithmetic``, ``geometric``, ``harmonic``) work unit by unit, as COINr's ``a_amean``,
+``a_gmean`` and ``a_hmean``; ``copeland``, ``topsis`` and ``vikor`` compare the units with each
+other inside each aggregation group (see :mod:`.mcda`). Missing values are skipped and the
+weights renormalised over what is present, so a unit with a gap is scored on the rest of its
+criteria rather than counted as zero; a unit with nothing present gets NaN.
+
+In the tree TOPSIS works on the values as they are (they are already normalised, so no second
+normalisation) and gives the closeness C in [0, 1]; VIKOR gives ``1 − Q`` (so that higher is
+better, in [0, 1]); Copeland gives wins − losses.
 """
 from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-AGGREGATIONS = ("arithmetic", "geometric")
+from .mcda import copeland, topsis, vikor
+
+MEANS = ("arithmetic", "geometric", "harmonic")
+AGGREGATIONS = MEANS + ("copeland", "topsis", "vikor")
 
 
 def weighted_mean(values: pd.DataFrame, weights: pd.Series, method: str = "arithmetic") -> pd.Series:
-    """Row-wise weighted mean of ``values`` (units × columns), skipping NaN; all-NaN rows give NaN."""
-    if method not in AGGREGATIONS:
-        raise ValueError(f"aggregation {method!r} is not one of {', '.join(AGGREGATIONS)}")
+    """Row-wise weighted mean of ``values`` (units × columns), skipping NaN; all-NaN rows give NaN.
+
+    arithmetic Σwx/Σw; geometric exp(Σw·ln x/Σw) (x > 0); harmonic Σw/Σ(w/x) (x > 0).
+    """
+    if method not in MEANS:
+        raise ValueError(f"aggregation {method!r} is not one of {', '.join(MEANS)}")
     w = weights.reindex(values.columns).astype(float).to_numpy()
     x = values.to_numpy(dtype=float)
     present = ~np.isnan(x)
     wsum = (present * w).sum(axis=1)
+    if method != "arithmetic" and np.any(x[present] <= 0):
+        raise ValueError(f"the {method} mean needs positive values: normalise to a range "
+                         "above zero, e.g. normalise_range=(1, 100)")
+    safe = np.where(present, x, 1.0)
     with np.errstate(invalid="ignore", divide="ignore"):
         if method == "arithmetic":
-            out = np.where(present, x * w, 0.0).sum(axis=1) / wsum
+            out = np.where(present, safe * w, 0.0).sum(axis=1) / wsum
+        elif method == "geometric":
+            out = np.exp(np.where(present, np.log(safe) * w, 0.0).sum(axis=1) / wsum)
         else:
-            if np.any(x[present] <= 0):
-                raise ValueError("the geometric mean needs positive values: normalise to a range "
-                                 "above zero, e.g. normalise_range=(1, 100)")
-            out = np.exp(np.where(present, np.log(np.where(present, x, 1.0)) * w, 0.0).sum(axis=1) / wsum)
+            out = wsum / np.where(present, w / safe, 0.0).sum(axis=1)
     out = np.where(wsum > 0, out, np.nan)
     return pd.Series(out, index=values.index)
 
 
-def aggregate_tree(values: pd.DataFrame, imeta: pd.DataFrame, method: str | dict[int, str] = "arithmetic") -> pd.DataFrame:
+def aggregate_group(values: pd.DataFrame, weights: pd.Series, method: str = "arithmetic") -> pd.Series:
+    """Aggregate one group's columns into one score per unit with ``method`` (see module docstring)."""
+    if method in MEANS:
+        return weighted_mean(values, weights, method)
+    w = weights.reindex(values.columns).astype(float)
+    if method == "topsis":
+        return topsis(values, w, True, normalisation=None)["closeness"]
+    if method == "vikor":
+        return 1.0 - vikor(values, w, True)["Q"]
+    if method == "copeland":
+        return copeland(values, w).astype(float)
+    raise ValueError(f"aggregation {method!r} is not one of {', '.join(AGGREGATIONS)}")
+
+
+def method_for_level(method: str | Mapping[int, str], level: int) -> str:
+    """The aggregation of an aggregate at iMeta ``level`` (one method, or a ``{level: method}`` mapping)."""
+    if isinstance(method, str):
+        return method
+    if int(level) not in {int(k) for k in method}:
+        raise ValueError(f"no aggregation given for level {level} (the mapping has levels "
+                         f"{sorted(int(k) for k in method)})")
+    return {int(k): v for k, v in method.items()}[int(level)]
+
+
+def _tree(imeta: Any) -> pd.DataFrame:
+    tree = getattr(imeta, "tree", None)
+    meta = tree if isinstance(tree, pd.DataFrame) else imeta
+    return meta[meta["Type"].isin(["Indicator", "Aggregate"])]
+
+
+def aggregate_tree(values: pd.DataFrame, imeta: Any, method: str | Mapping[int, str] = "arithmetic",
+                   weights: pd.Series | Mapping[str, float] | None = None) -> pd.DataFrame:
     """Aggregate leaf columns up the tree described by ``imeta`` (iCode, Parent, Weight, Type, Level).
 
-    Returns units × every code (leaves first, then aggregates from the bottom up). ``method`` is
-    one aggregation for every level or a mapping ``{level: method}`` keyed by iMeta Level.
+    ``imeta`` is an iMeta DataFrame or a composite :class:`~.framework.Framework`. Returns units ×
+    every code (leaves first, then aggregates from the bottom up). ``method`` is one aggregation
+    for every level or a mapping ``{level: method}`` keyed by the aggregate's iMeta Level.
+    ``weights`` (iCode → weight) overrides the iMeta weights where it names a code.
     """
-    meta = imeta[imeta["Type"].isin(["Indicator", "Aggregate"])]
+    meta = _tree(imeta)
+    w_all = meta.set_index("iCode")["Weight"].astype(float)
+    if weights is not None:
+        override = pd.Series(weights, dtype=float)
+        w_all = override.reindex(w_all.index).fillna(w_all)
     aggregates = meta[meta["Type"] == "Aggregate"].sort_values("Level", kind="stable")
     out = values.copy()
-    for _, agg in aggregates.iterrows():
-        kids = meta[meta["Parent"] == agg["iCode"]]
-        level_method = method if isinstance(method, str) else method.get(int(agg["Level"]), "arithmetic")
-        out[agg["iCode"]] = weighted_mean(out[list(kids["iCode"])], kids.set_index("iCode")["Weight"], level_method)
+    for code, level in zip(aggregates["iCode"], aggregates["Level"]):
+        kids = list(meta.loc[meta["Parent"] == code, "iCode"])
+        try:
+            out[code] = aggregate_group(out[kids], w_all[kids], method_for_level(method, int(level)))
+        except ValueError as exc:
+            raise ValueError(f"aggregating {code!r}: {exc}") from None
     return out

@@ -3,17 +3,41 @@
 :class:`Normaliser` follows scikit-learn's contract: ``fit`` learns the scaling on a reference
 population (e.g. all 290 municipalities) and ``transform`` places any units (e.g. the nominees)
 on that scale, so a nominee's score does not depend on who else was nominated.
+
+Every method first multiplies a negative-direction indicator by −1 (COINr's
+``Normalise.numeric``), so that higher is better afterwards; targets and goalposts are oriented
+the same way. With ``x`` the oriented values of the reference and ``[lo, hi] = normalise_range``:
+
+==================== ==================================================== =====================
+method               formula                                              COINr
+==================== ==================================================== =====================
+minmax               lo + (x − min)/(max − min)·(hi − lo)                 ``n_minmax(l_u)``
+zscore               (x − mean)/sd  (sd with n − 1)                       ``n_zscore(c(0, 1))``
+rank                 rank, 1 = lowest, ties share the average rank        (``n_rank`` uses min)
+percentile           #{reference < x}/(n − 1), clipped to [0, 1]          ``n_prank``
+borda                #{reference < x}                                     ``n_borda``
+goalposts            lo + (hi − lo)·clip((x − worst)/(best − worst), 0, 1) ``n_goalposts``
+distance_to_target   1 − (t − x)/(t − min)                                ``n_dist2targ``
+distance_to_max      1 − (max − x)/(max − min)                            ``n_dist2max``
+fraction_of_max      x / max  (oriented values must be ≥ 0)               ``n_fracmax``
+==================== ==================================================== =====================
+
+``t`` is the indicator's Target; the goalposts are ``worst`` = the reference minimum (after
+orientation) unless given, and ``best`` = the Target unless given. A constant indicator gives
+the midpoint of the range (minmax, goalposts' fallback), 0 (zscore) or 1 (distance_to_max),
+where COINr gives NaN.
 """
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Callable
+from typing import Any, Callable
 
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
 
-# name -> (fit(reference column) -> params, apply(column, params, lo, hi) -> column)
+# name -> (fit(oriented reference column, info) -> params, apply(column, params, lo, hi) -> column)
+# info carries the oriented "target", "worst" and "best" of the column (NaN when not given).
 NORMALISERS: dict[str, tuple[Callable, Callable]] = {}
 
 
@@ -24,28 +48,33 @@ def _register(name: str):
     return deco
 
 
-def _minmax_fit(x: pd.Series) -> dict:
+def _like(x: pd.Series, values: Any) -> pd.Series:
+    """A float Series on ``x``'s index, NaN wherever ``x`` is NaN."""
+    return pd.Series(np.where(x.isna(), np.nan, values), index=x.index, dtype=float)
+
+
+def _minmax_fit(x: pd.Series, info: dict) -> dict:
     return {"min": x.min(skipna=True), "max": x.max(skipna=True)}
 
 
 def _minmax_apply(x: pd.Series, p: dict, lo: float, hi: float) -> pd.Series:
     span = p["max"] - p["min"]
     if not np.isfinite(span) or span == 0:
-        return pd.Series(np.where(x.isna(), np.nan, (lo + hi) / 2), index=x.index)
+        return _like(x, (lo + hi) / 2)
     return lo + (x - p["min"]) / span * (hi - lo)
 
 
-def _zscore_fit(x: pd.Series) -> dict:
+def _zscore_fit(x: pd.Series, info: dict) -> dict:
     return {"mean": x.mean(skipna=True), "sd": x.std(skipna=True, ddof=1)}
 
 
 def _zscore_apply(x: pd.Series, p: dict, lo: float, hi: float) -> pd.Series:
     if not np.isfinite(p["sd"]) or p["sd"] == 0:
-        return pd.Series(np.where(x.isna(), np.nan, 0.0), index=x.index)
+        return _like(x, 0.0)
     return (x - p["mean"]) / p["sd"]
 
 
-def _rank_fit(x: pd.Series) -> dict:
+def _reference_fit(x: pd.Series, info: dict) -> dict:
     return {"reference": np.sort(x.dropna().to_numpy())}
 
 
@@ -54,13 +83,83 @@ def _rank_apply(x: pd.Series, p: dict, lo: float, hi: float) -> pd.Series:
     ref = p["reference"]
     below = np.searchsorted(ref, x.to_numpy(), side="left")
     upto = np.searchsorted(ref, x.to_numpy(), side="right")
-    ranks = (below + upto + 1) / 2.0
-    return pd.Series(np.where(x.isna(), np.nan, ranks), index=x.index)
+    return _like(x, (below + upto + 1) / 2.0)
+
+
+def _borda_apply(x: pd.Series, p: dict, lo: float, hi: float) -> pd.Series:
+    """Number of reference values strictly below (= rank with ties at the minimum, minus 1)."""
+    return _like(x, np.searchsorted(p["reference"], x.to_numpy(), side="left").astype(float))
+
+
+def _percentile_apply(x: pd.Series, p: dict, lo: float, hi: float) -> pd.Series:
+    n = len(p["reference"])
+    if n < 2:
+        return _like(x, 0.5)
+    below = np.searchsorted(p["reference"], x.to_numpy(), side="left")
+    return _like(x, np.clip(below / (n - 1), 0.0, 1.0))
+
+
+def _need(info: dict, key: str, what: str) -> float:
+    value = info.get(key, np.nan)
+    if value is None or not np.isfinite(value):
+        raise ValueError(f"needs a {what}")
+    return float(value)
+
+
+def _goalposts_fit(x: pd.Series, info: dict) -> dict:
+    best = _need(info, "best", "Target (the upper goalpost) in the iMeta table")
+    worst = info.get("worst", np.nan)
+    worst = float(x.min(skipna=True)) if worst is None or not np.isfinite(worst) else float(worst)
+    if best == worst:
+        raise ValueError(f"has equal goalposts ({worst} and {best})")
+    return {"worst": worst, "best": best}
+
+
+def _goalposts_apply(x: pd.Series, p: dict, lo: float, hi: float) -> pd.Series:
+    share = ((x - p["worst"]) / (p["best"] - p["worst"])).clip(0.0, 1.0)
+    return lo + share * (hi - lo)
+
+
+def _dist2targ_fit(x: pd.Series, info: dict) -> dict:
+    target = _need(info, "target", "Target in the iMeta table")
+    low = float(x.min(skipna=True))
+    if target == low:
+        raise ValueError(f"has its Target equal to the lowest value ({target}): no distance to scale by")
+    return {"target": target, "min": low}
+
+
+def _dist2targ_apply(x: pd.Series, p: dict, lo: float, hi: float) -> pd.Series:
+    return 1 - (p["target"] - x) / (p["target"] - p["min"])
+
+
+def _dist2max_apply(x: pd.Series, p: dict, lo: float, hi: float) -> pd.Series:
+    span = p["max"] - p["min"]
+    if not np.isfinite(span) or span == 0:
+        return _like(x, 1.0)
+    return 1 - (p["max"] - x) / span
+
+
+def _fracmax_fit(x: pd.Series, info: dict) -> dict:
+    present = x.dropna()
+    if present.empty or (present < 0).any() or present.max() <= 0:
+        raise ValueError("needs values ≥ 0 (after directions are applied) with a positive maximum; "
+                         "fraction_of_max suits positive-direction, positive-valued indicators")
+    return {"max": float(present.max())}
+
+
+def _fracmax_apply(x: pd.Series, p: dict, lo: float, hi: float) -> pd.Series:
+    return x / p["max"]
 
 
 _register("minmax")((_minmax_fit, _minmax_apply))
 _register("zscore")((_zscore_fit, _zscore_apply))
-_register("rank")((_rank_fit, _rank_apply))
+_register("rank")((_reference_fit, _rank_apply))
+_register("percentile")((_reference_fit, _percentile_apply))
+_register("borda")((_reference_fit, _borda_apply))
+_register("goalposts")((_goalposts_fit, _goalposts_apply))
+_register("distance_to_target")((_dist2targ_fit, _dist2targ_apply))
+_register("distance_to_max")((_minmax_fit, _dist2max_apply))
+_register("fraction_of_max")((_fracmax_fit, _fracmax_apply))
 
 
 def _signs(columns: pd.Index, directions: Mapping[str, int] | pd.Series | None) -> pd.Series:
@@ -74,18 +173,30 @@ def _signs(columns: pd.Index, directions: Mapping[str, int] | pd.Series | None) 
     return signs
 
 
+def _per_column(values: Mapping | pd.Series | None, columns: pd.Index) -> pd.Series:
+    if values is None:
+        return pd.Series(np.nan, index=columns, dtype=float)
+    return pd.Series(values, dtype=float).reindex(columns)
+
+
 class Normaliser(TransformerMixin, BaseEstimator):
     """Scale each indicator column, after multiplying negative-direction indicators by −1.
 
     Parameters: ``method`` (a key of :data:`NORMALISERS`), ``directions`` (indicator → ±1),
-    ``normalise_range`` (target range for min-max).
+    ``normalise_range`` (target range of minmax and goalposts), ``targets`` (indicator → Target,
+    in the data's units, for goalposts and distance_to_target), ``goalposts`` (indicator →
+    ``(worst, best)`` in the data's units, overriding the defaults of the goalposts method).
     """
 
     def __init__(self, method: str = "minmax", directions: Mapping[str, int] | None = None,
-                 normalise_range: tuple[float, float] = (0.0, 100.0)) -> None:
+                 normalise_range: tuple[float, float] = (0.0, 100.0),
+                 targets: Mapping[str, float] | None = None,
+                 goalposts: Mapping[str, tuple[float, float]] | None = None) -> None:
         self.method = method
         self.directions = directions
         self.normalise_range = normalise_range
+        self.targets = targets
+        self.goalposts = goalposts
 
     def fit(self, X: pd.DataFrame, y: object = None) -> "Normaliser":
         if self.method not in NORMALISERS:
@@ -93,7 +204,17 @@ class Normaliser(TransformerMixin, BaseEstimator):
         self.signs_ = _signs(X.columns, self.directions)
         fit, _ = NORMALISERS[self.method]
         oriented = X.astype(float) * self.signs_
-        self.params_ = {col: fit(oriented[col]) for col in X.columns}
+        targets = _per_column(self.targets, X.columns) * self.signs_
+        gp = {k: tuple(v) for k, v in (self.goalposts or {}).items()}
+        self.params_ = {}
+        for col in X.columns:
+            worst, best = gp.get(col, (np.nan, np.nan))
+            info = {"target": targets[col], "worst": worst * self.signs_[col],
+                    "best": best * self.signs_[col] if np.isfinite(best) else targets[col]}
+            try:
+                self.params_[col] = fit(oriented[col], info)
+            except ValueError as exc:
+                raise ValueError(f"normalisation {self.method!r} of indicator {col!r} {exc}") from None
         self.feature_names_in_ = np.asarray(X.columns, dtype=object)
         return self
 
@@ -110,8 +231,10 @@ class Normaliser(TransformerMixin, BaseEstimator):
 
 def normalise(data: pd.DataFrame, method: str = "minmax", directions: Mapping[str, int] | None = None,
               normalise_range: tuple[float, float] = (0.0, 100.0),
-              reference: pd.DataFrame | None = None) -> pd.DataFrame:
+              reference: pd.DataFrame | None = None, *,
+              targets: Mapping[str, float] | None = None,
+              goalposts: Mapping[str, tuple[float, float]] | None = None) -> pd.DataFrame:
     """Normalise units × indicators; the scaling is learnt on ``reference`` (default: ``data``)."""
-    norm = Normaliser(method, directions, normalise_range)
+    norm = Normaliser(method, directions, normalise_range, targets, goalposts)
     norm.fit(data if reference is None else reference)
     return norm.transform(data)
