@@ -73,7 +73,7 @@ def summary_table(result: MonteCarloResult, names: Mapping | pd.Series | None = 
         word("nominal", lang): s["nominal"].to_numpy(),
         word("median", lang): [_num(v) for v in s["median"]],
         word("interval", lang): interval,
-        word("p_first", lang): (100 * s["p_first"]).round(1).to_numpy(),
+        word("p_first", lang): [f"{100 * p:.1f}" for p in s["p_first"]],  # as the P(first) figure writes it
     })
     return table.set_index(word("name", lang))
 
@@ -137,3 +137,50 @@ def what_it_would_take_table(frame: pd.DataFrame, criteria: Any = None, units: M
         word("raw_increase", lang): own,
     })
     return table.set_index(word("criterion", lang))
+
+
+def split_list(text: str | None) -> list[str]:
+    """A notebook parameter ``"arithmetic, geometric"`` as a list (empty text: empty list)."""
+    if text is None:
+        return []
+    return [part.strip() for part in str(text).split(",") if part.strip()]
+
+
+def settings_line(result: MonteCarloResult, lang: str = "sv") -> str:
+    """One line saying what was varied, for the top of a report."""
+    o = result.options
+    sv = lang == "sv"
+    parts = []
+    if o["weights"] == "dirichlet":
+        parts.append(f"vikter: Dirichlet kring kriteriefilens vikter (koncentration {o['concentration']:g})" if sv
+                     else f"weights: Dirichlet around the criteria file's weights (concentration {o['concentration']:g})")
+    elif o["weights"] == "uniform":
+        parts.append(f"vikter: ±{100 * o['spread']:.0f} % kring kriteriefilens vikter" if sv
+                     else f"weights: ±{100 * o['spread']:.0f} % around the criteria file's weights")
+    else:
+        parts.append("vikter: fasta" if sv else "weights: fixed")
+    parts.append(("aggregering: " if sv else "aggregation: ") + ", ".join(o["aggregations"]))
+    if o["normalisations"]:
+        parts.append(("normalisering: " if sv else "normalisation: ") + ", ".join(o["normalisations"]))
+    if o["jury"]:
+        how = {"leave_one_out": ("en jurymedlem utelämnad i taget", "one juror left out at a time"),
+               "bootstrap": ("jurymedlemmar dragna med återläggning", "jurors drawn with replacement")}
+        parts.append(("jury: " if sv else "jury: ") + how[o["jury"]["resample"]][0 if sv else 1])
+    head = f"{o['n']:,} simuleringar (frö {o['seed']})" if sv else f"{o['n']:,} simulations (seed {o['seed']})"
+    return head.replace(",", "\u00a0" if sv else ",") + " — " + "; ".join(parts) + "."
+
+
+def what_it_would_take_line(frame: pd.DataFrame, names: Mapping | pd.Series | None = None, lang: str = "sv") -> str:
+    """One sentence above the table: who, where they stand, and whom they would catch."""
+    names = pd.Series(dict(names) if names is not None else {}, dtype=object)
+    a = frame.attrs
+    who = names.get(a["unit"], a["unit"])
+    if a.get("target_rank") is None:
+        return (f"**{who}** är etta: det finns ingen placering att klättra till." if lang == "sv"
+                else f"**{who}** is first: there is no rank to climb to.")
+    ahead = ", ".join(str(names.get(u, u)) for u in a["ahead"])
+    if lang == "sv":
+        return (f"**{who}** har placering {a['rank']} med {a['score']:.1f} poäng. För placering "
+                f"{a['target_rank']} (delad med {ahead}) krävs {a['target_score']:.1f} poäng.")
+    return (f"**{who}** is ranked {a['rank']} with {a['score']:.1f} points. Rank {a['target_rank']} "
+            f"(shared with {ahead}) takes {a['target_score']:.1f} points.")

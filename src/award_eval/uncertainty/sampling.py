@@ -70,11 +70,10 @@ def sample_weights(tree: Tree, n: int, rng: np.random.Generator, weights: str | 
 
 
 def weights_from_uniform(tree: Tree, u: Mapping[str, np.ndarray], weights: str,
-                         concentration: float, spread: float) -> dict[str, np.ndarray]:
+                         concentration: float, spread: float, n: int) -> dict[str, np.ndarray]:
     """Weight sets from uniforms in [0, 1] (one column per positive-weight child of each varied
     aggregate), with the same distribution as :func:`sample_weights`: a Dirichlet is the
     normalised vector of independent Gamma(αᵢ) variables, each the inverse CDF of a uniform."""
-    n = next(iter(u.values())).shape[0]
     out = {nd.code: np.tile(nd.nominal, (n, 1)) for nd in tree.nodes}
     for code, ui in u.items():
         nd = tree.node[code]

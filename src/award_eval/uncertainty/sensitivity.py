@@ -26,6 +26,7 @@ from .montecarlo import Draws, prepare, score_draws
 from .sampling import JurySampling, varied_nodes, weights_from_uniform
 
 SOBOL_COLUMNS = ["output", "unit", "input", "S1", "S1_conf", "ST", "ST_conf"]
+UNUSED = "(unused)"
 
 
 def _factors(tree: Tree, src, methods: Sequence, weights: str | None, concentration: float,
@@ -64,7 +65,7 @@ def _redraw_discrete(x: np.ndarray, names: list[str], groups: list[str], n: int,
     Pseudo-random A and B columns for those factors keep Saltelli's design (A, AB_1…AB_G, B per
     base row) and its estimators valid; the weights keep the Sobol' points.
     """
-    discrete = [i for i, name in enumerate(names) if ":" not in name]
+    discrete = [i for i, name in enumerate(names) if ":" not in name and name != UNUSED]
     if not discrete:
         return x
     order = list(dict.fromkeys(groups))
@@ -89,12 +90,12 @@ def _draws_from(x: np.ndarray, names: list[str], tree: Tree, src, methods: Seque
     """The settings a design matrix of uniforms stands for (same distributions as monte_carlo)."""
     n = x.shape[0]
     col = {name: i for i, name in enumerate(names)}
-    u: dict[str, list[int]] = {}
+    u: dict[str, list[int]] = {}  # aggregate code → its weight factors' columns
     for name, i in col.items():
         if ":" in name:
             u.setdefault(name.split(":", 1)[0], []).append(i)
     w = weights_from_uniform(tree, {code: x[:, idx] for code, idx in u.items()}, weights or "uniform",
-                             concentration, spread)
+                             concentration, spread, n)
     agg = _choice(x[:, col["aggregation"]], len(methods)) if "aggregation" in col else np.zeros(n, dtype=np.int64)
     k = len(src.normalisations)
     if "normalisation" in col:
@@ -147,6 +148,10 @@ def sobol(normalised: pd.DataFrame, framework: Any, *, n: int = 512, seed: int =
     names, groups = _factors(tree, src, methods, weights, float(concentration), float(spread))
     if not names:
         raise ValueError("nothing varies: give weights, more than one aggregation or normalisation, or jury")
+    if len(set(groups)) == 1:
+        # SALib's sampler ignores a single group (one AB block per factor) while its analysis
+        # keeps it: a factor the model never reads makes two groups (its indices are 0, dropped)
+        names, groups = names + [UNUSED], groups + [UNUSED]
     problem = {"num_vars": len(names), "names": names, "bounds": [[0.0, 1.0]] * len(names), "groups": groups}
     rng = np.random.default_rng(seed)
     sample_rng, analyse_rng = rng.spawn(2)
@@ -182,6 +187,8 @@ def sobol(normalised: pd.DataFrame, framework: Any, *, n: int = 512, seed: int =
                 si = sobol_analyze.analyze(problem, y, calc_second_order=False, num_resamples=num_resamples,
                                            conf_level=conf_level, seed=analyse_seed)
         for g, name in enumerate(order):
+            if name == UNUSED:
+                continue
             rows_out.append({"output": output, "unit": unit, "input": name, "S1": float(si["S1"][g]),
                              "S1_conf": float(si["S1_conf"][g]), "ST": float(si["ST"][g]),
                              "ST_conf": float(si["ST_conf"][g])})
