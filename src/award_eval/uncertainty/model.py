@@ -194,18 +194,24 @@ def competition_ranks(scores: np.ndarray, decimals: int = TIE_DECIMALS) -> np.nd
     Scores equal to ``decimals`` decimals are ties (as :func:`award_eval.ranking.rank_scores`).
     A unit without a score (NaN) is ranked after every scored unit. Returns int32, m × units.
     """
-    neg = -np.round(np.asarray(scores, dtype=float), decimals)
-    neg[np.isnan(neg)] = np.inf
-    m, units = neg.shape
-    order = np.argsort(neg, axis=1)  # the order among tied scores does not matter
-    ordered = np.sort(neg, axis=1)
+    s = np.asarray(scores, dtype=float)
+    if np.isnan(s).any():
+        s = np.where(np.isnan(s), -np.inf, s)
+    m, units = s.shape
+    # sort once, unrounded (rounding is monotone, so this order also sorts the rounded scores);
+    # the order among tied scores does not matter
+    order = np.argsort(s, axis=1)[:, ::-1]
+    flat = (order + np.arange(0, m * units, units)[:, None]).ravel()
+    ordered = np.sort(s, axis=1)[:, ::-1]  # the same values as s[order], best first
+    with np.errstate(invalid="ignore"):
+        ordered = np.rint(ordered * 10.0 ** decimals)  # equal here ⇔ equal rounded to ``decimals``
     new = np.empty((m, units), dtype=bool)
     new[:, 0] = True
     np.not_equal(ordered[:, 1:], ordered[:, :-1], out=new[:, 1:])
     first = np.where(new, np.arange(1, units + 1, dtype=np.int32), np.int32(0))
     np.maximum.accumulate(first, axis=1, out=first)
     ranks = np.empty(m * units, dtype=np.int32)
-    ranks[(order + np.arange(0, m * units, units)[:, None]).ravel()] = first.ravel()
+    ranks[flat] = first.ravel()
     return ranks.reshape(m, units)
 
 
