@@ -62,7 +62,9 @@ def test_tree_scores_equal_aggregate_tree(three_level, method, gaps):
         x = x.fillna(50.0)
     tree = Tree(fw)
     rng = np.random.default_rng(1)
-    weights = {nd.code: rng.dirichlet(np.ones(len(nd.children)), size=3) for nd in tree.nodes}
+    # relative weights on any scale: each sample's weights within a parent times a factor
+    weights = {nd.code: rng.dirichlet(np.ones(len(nd.children)), size=3) * rng.uniform(0.5, 3, (3, 1))
+               for nd in tree.nodes}
     got = tree.scores(tree.leaf_values(x), weights, method)
     for s in range(3):
         override = {child: weights[nd.code][s, i] for nd in tree.nodes for i, child in enumerate(nd.children)}

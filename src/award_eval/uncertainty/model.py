@@ -92,7 +92,8 @@ class Tree:
         share = {self.top: np.ones(m)}
         out = np.zeros((m, len(self.leaves)))
         for node in reversed(self.nodes):  # top first
-            w = np.asarray(weights[node.code]) * share[node.code][:, None]
+            w = np.asarray(weights[node.code], dtype=float)
+            w = w / w.sum(axis=1, keepdims=True) * share[node.code][:, None]  # within the parent, then the path
             out[:, node.leaf_cols] = w[:, node.leaf_pos]
             for code, pos in zip(node.agg_children, node.agg_pos):
                 share[code] = w[:, pos]
@@ -130,7 +131,7 @@ class Tree:
                                  "(the Monte Carlo analysis varies means)")
             eff = self.effective_weights(weights)
             t = _transform(leaf, method, np.ones(leaf.shape, dtype=bool))
-            return _finish(eff @ t.T, np.ones((m, 1)), method)
+            return _finish(eff @ t.T, eff.sum(axis=1, keepdims=True), method)
         values: dict[str, np.ndarray] = {}
         for nd in self.nodes:
             how = method_for_level(method, nd.level)
@@ -174,18 +175,20 @@ def _transform(x: np.ndarray, how: str, present: np.ndarray) -> np.ndarray:
 
 
 def _finish(num: np.ndarray, den: np.ndarray, how: str) -> np.ndarray:
-    """The mean from Σw·t and Σw over the children present; NaN where nothing is present."""
-    gaps = not (den > 0).all()
+    """The mean from Σw·t and Σw over the children present (in place in ``num``); NaN where
+    nothing is present."""
+    empty = den <= 0
     with np.errstate(divide="ignore", invalid="ignore"):
         if how == "arithmetic":
-            out = num / den
+            np.divide(num, den, out=num)
         elif how == "geometric":
-            out = np.exp(num / den)
+            np.divide(num, den, out=num)
+            np.exp(num, out=num)
         else:
-            out = den / num
-    if gaps:
-        out = np.where(den > 0, out, np.nan)
-    return out if out.shape == num.shape else np.broadcast_to(out, num.shape).copy()
+            np.divide(den, num, out=num)
+    if empty.any():
+        num[np.broadcast_to(empty, num.shape)] = np.nan
+    return num
 
 
 def competition_ranks(scores: np.ndarray, decimals: int = TIE_DECIMALS) -> np.ndarray:

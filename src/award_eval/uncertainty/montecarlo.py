@@ -259,7 +259,7 @@ def monte_carlo(normalised: pd.DataFrame, framework: Any, *, n: int = 10_000, se
 
     summary = _summary(units, nominal_ranks, hist, p_first)
     name = units.name or "unit"
-    rank_frame = pd.DataFrame(ranks, columns=units.rename(name))
+    rank_frame = pd.DataFrame(ranks, columns=units.rename(name), copy=False)  # no second copy of the ranks
     rank_frame.index.name = "sample"
     options = {"n": n, "seed": seed, "weights": weights, "concentration": float(concentration),
                "spread": float(spread), "aggregations": [method_label(m) for m in methods],
