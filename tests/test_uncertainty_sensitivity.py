@@ -110,6 +110,21 @@ def test_remove_an_aggregate_renormalises_its_siblings(pillars):
         remove_one(x, fw, codes=["top"])
 
 
+def test_remove_a_sole_child_equals_dropping_its_column(recwarn):
+    """Leaving out the only criterion of a pillar leaves the pillar empty: the index is then the
+    other pillars' mean, exactly as when the column is missing for everyone."""
+    fw = imeta([(1, "a", 1, "P", "Indicator"), (1, "b", 1, "Q", "Indicator"), (1, "c", 2, "Q", "Indicator"),
+                (2, "P", 1, "top", "Aggregate"), (2, "Q", 1, "top", "Aggregate"), (3, "top", 1, None, "Aggregate")])
+    x = pd.DataFrame({"a": [90.0, 10, 50, 70], "b": [20.0, 80, 40, 30], "c": [30.0, 70, 60, 20]},
+                     index=["u1", "u2", "u3", "u4"])
+    out = remove_one(x, fw, codes=["a", "P"])
+    nominal = rank_scores(aggregate_tree(x, fw)[fw.top])
+    without = rank_scores(aggregate_tree(x.assign(a=np.nan), fw)[fw.top])
+    assert out.loc["a", "mean_abs_change"] == pytest.approx((without - nominal).abs().mean())
+    assert out.loc["a", "mean_abs_change"] == out.loc["P", "mean_abs_change"] > 0
+    assert not [w for w in recwarn if issubclass(w.category, RuntimeWarning)]
+
+
 # --- what it would take --------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")

@@ -93,7 +93,9 @@ class Tree:
         out = np.zeros((m, len(self.leaves)))
         for node in reversed(self.nodes):  # top first
             w = np.asarray(weights[node.code], dtype=float)
-            w = w / w.sum(axis=1, keepdims=True) * share[node.code][:, None]  # within the parent, then the path
+            total = w.sum(axis=1, keepdims=True)
+            # within the parent (an aggregate whose weights are all 0 passes nothing on), then the path
+            w = np.divide(w, total, out=np.zeros_like(w), where=total > 0) * share[node.code][:, None]
             out[:, node.leaf_cols] = w[:, node.leaf_pos]
             for code, pos in zip(node.agg_children, node.agg_pos):
                 share[code] = w[:, pos]
