@@ -125,6 +125,17 @@ def test_remove_a_sole_child_equals_dropping_its_column(recwarn):
     assert not [w for w in recwarn if issubclass(w.category, RuntimeWarning)]
 
 
+def test_remove_one_equals_a_missing_column_for_every_leaf(pillars):
+    """Leaving a leaf out renormalises its siblings within their parent only (not across the tree)."""
+    _, fw = pillars
+    x = pd.DataFrame(np.random.default_rng(12).uniform(0, 100, (30, 4)), columns=list("abcd"))
+    out = remove_one(x, fw)
+    nominal = rank_scores(aggregate_tree(x, fw)[fw.top])
+    for code in fw.indicators:
+        without = rank_scores(aggregate_tree(x.assign(**{code: np.nan}), fw)[fw.top])
+        assert out.loc[code, "mean_abs_change"] == pytest.approx((without - nominal).abs().mean()), code
+
+
 # --- what it would take --------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")

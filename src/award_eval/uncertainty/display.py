@@ -159,7 +159,9 @@ def settings_line(result: MonteCarloResult, lang: str = "sv") -> str:
                      else f"weights: ±{100 * o['spread']:.0f} % around the criteria file's weights")
     else:
         parts.append("vikter: fasta" if sv else "weights: fixed")
-    parts.append(("aggregering: " if sv else "aggregation: ") + ", ".join(o["aggregations"]))
+    sv_means = {"arithmetic": "aritmetiskt", "geometric": "geometriskt", "harmonic": "harmoniskt"}
+    means = [sv_means.get(m, m) for m in o["aggregations"]] if sv else o["aggregations"]
+    parts.append(("medelvärde: " if sv else "mean: ") + ", ".join(means))
     if o["normalisations"]:
         parts.append(("normalisering: " if sv else "normalisation: ") + ", ".join(o["normalisations"]))
     if o["jury"]:
