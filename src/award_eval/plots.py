@@ -99,5 +99,137 @@ def screening_strip(table: pd.DataFrame, lang: Lang = "sv") -> Figure:
     ax.set_xlabel(t("skr_group", lang))
     ax.set_ylabel(t("screening_axis", lang))
     ax.set_title(t("screening_title", lang))
+# --- uncertainty (award_eval.uncertainty): appended below, one function per figure --------------
+
+_UNCERTAINTY_WORDS = {
+    "interval_title": {"sv": "Placering under andra rimliga val", "en": "Rank under other defensible choices"},
+    "interval_axis": {"sv": "Placering (1 = bäst)", "en": "Rank (1 = best)"},
+    "interval": {"sv": "5–95 % av simuleringarna", "en": "5–95 % of the simulations"},
+    "median": {"sv": "median", "en": "median"},
+    "nominal": {"sv": "placering nu", "en": "rank now"},
+    "share": {"sv": "andel simuleringar på placeringen", "en": "share of simulations at the rank"},
+    "p_first_title": {"sv": "Sannolikhet att bli etta", "en": "Probability of coming first"},
+    "p_first_axis": {"sv": "Andel simuleringar som etta (%)", "en": "Share of simulations ranked first (%)"},
+    "sobol_title": {"sv": "Vad flyttar resultatet?", "en": "What moves the result?"},
+    "sobol_axis": {"sv": "Andel av variansen (Sobol-index)", "en": "Share of the variance (Sobol index)"},
+    "S1": {"sv": "ensam (S1)", "en": "alone (S1)"},
+    "ST": {"sv": "med samspel (ST)", "en": "with interactions (ST)"},
+    "removal_title": {"sv": "Om ett kriterium tas bort", "en": "If one criterion is left out"},
+    "removal_axis": {"sv": "Medelförflyttning (placeringar)", "en": "Mean rank change (places)"},
+    "winner_changes": {"sv": "ny etta", "en": "new winner"},
+}
+
+
+def _uw(key: str, lang: Lang) -> str:
+    return _UNCERTAINTY_WORDS[key][lang]
+
+
+def rank_intervals(summary: pd.DataFrame, names: pd.Series | dict | None = None, lang: Lang = "sv",
+                   probabilities: pd.DataFrame | None = None, top: int | None = 30) -> Figure:
+    """Each unit's rank: 5–95 % interval (bar), median (tick) and nominal rank (diamond), sorted by
+    nominal rank, best at the top; with ``probabilities`` (units × ranks, as
+    ``MonteCarloResult.rank_probabilities()``) a grey disc per rank, its area the share of samples."""
+    data = summary.sort_values("nominal", kind="stable")
+    if top is not None:
+        data = data.head(top)
+    names = pd.Series(dict(names) if names is not None else {}, dtype=object)
+    labels = [f"{int(r)}. {names.get(u, u)}" for u, r in zip(data.index, data["nominal"])]
+    max_rank = int(max(data["q95"].max(), data["nominal"].max()))
+    if probabilities is not None:
+        shown = probabilities.loc[data.index]
+        used = shown.columns[(shown > 0).any(axis=0)]
+        max_rank = max(max_rank, int(max(used)) if len(used) else 1)
+    y = np.arange(len(data))
+    fig, ax = plt.subplots(figsize=(7.5, 0.42 * len(data) + 1.6), layout="constrained")
+    if probabilities is not None:
+        p = probabilities.loc[data.index]
+        yy, xx = np.nonzero(p.to_numpy() > 0)
+        ax.scatter(p.columns.to_numpy()[xx], yy, s=650 * p.to_numpy()[yy, xx], color="#c9c9c9", zorder=1,
+                   label=_uw("share", lang), linewidths=0)
+    ax.hlines(y, data["q05"], data["q95"], color="#2b6f9e", linewidth=5, alpha=0.55, zorder=2,
+              label=_uw("interval", lang))
+    ax.scatter(data["median"], y, marker="|", s=260, color="#1b4965", linewidths=2.5, zorder=3,
+               label=_uw("median", lang))
+    ax.scatter(data["nominal"], y, marker="D", s=40, color="#e07a1f", zorder=4, label=_uw("nominal", lang))
+    ax.set_yticks(y, labels)
+    ax.invert_yaxis()
+    ax.set_xlim(0.4, max_rank + 0.6)
+    step = 1 if max_rank <= 20 else int(np.ceil(max_rank / 20))
+    ax.set_xticks(np.arange(1, max_rank + 1, step))
+    ax.set_xlabel(_uw("interval_axis", lang))
+    ax.set_title(_uw("interval_title", lang))
+    ax.grid(axis="x", color="#eeeeee", zorder=0)
+    ax.spines[["top", "right"]].set_visible(False)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12 - 0.6 / max(len(data), 1)), ncol=2, fontsize=8,
+              frameon=False)
+    return fig
+
+
+def p_first_bar(summary: pd.DataFrame, names: pd.Series | dict | None = None, lang: Lang = "sv",
+                top: int | None = 15) -> Figure:
+    """P(first) per unit, largest at the top; units that never come first are left out."""
+    data = summary[summary["p_first"] > 0].sort_values(["p_first", "nominal"], ascending=[False, True])
+    if top is not None:
+        data = data.head(top)
+    names = pd.Series(dict(names) if names is not None else {}, dtype=object)
+    labels = [f"{names.get(u, u)} ({int(r)})" for u, r in zip(data.index, data["nominal"])]
+    pct = 100 * data["p_first"].to_numpy()
+    fig, ax = plt.subplots(figsize=(7, 0.45 * max(len(data), 1) + 1.3), layout="constrained")
+    ax.barh(labels, pct, color="#2b6f9e")
+    for yv, v in enumerate(pct):
+        ax.text(v + 1, yv, f"{v:.1f} %" if v < 99.95 else "100 %", va="center", fontsize=9)
+    ax.invert_yaxis()
+    ax.set_xlim(0, 110)
+    ax.set_xlabel(_uw("p_first_axis", lang))
+    ax.set_title(_uw("p_first_title", lang))
+    ax.spines[["top", "right"]].set_visible(False)
+    return fig
+
+
+def sensitivity_bar(indices: pd.DataFrame, labels: dict | None = None, lang: Lang = "sv",
+                    output: str = "score", unit: object = None, title: str | None = None) -> Figure:
+    """Sobol indices of one output (default: the winner's score) by input: total ST (light bar)
+    and first-order S1 (dark bar), each with its confidence interval; largest total at the top."""
+    rows = indices[indices["output"] == output]
+    if unit is not None:
+        rows = rows[rows["unit"] == unit]
+    elif output == "rank":
+        rows = rows[rows["unit"] == indices.attrs.get("winner", rows["unit"].iloc[0])]
+    rows = rows.sort_values("ST", ascending=False, kind="stable")
+    import textwrap
+
+    labels = labels or {}
+    names = [textwrap.fill(str(labels.get(i, i)), 34) for i in rows["input"]]
+    y = np.arange(len(rows))
+    fig, ax = plt.subplots(figsize=(8, 0.6 * len(rows) + 1.5), layout="constrained")
+    ax.barh(y - 0.18, rows["ST"].clip(lower=0), height=0.36, color="#9cc3df", xerr=rows["ST_conf"],
+            error_kw={"elinewidth": 1, "capsize": 2, "ecolor": "#555555"}, label=_uw("ST", lang))
+    ax.barh(y + 0.18, rows["S1"].clip(lower=0), height=0.36, color="#1b4965", xerr=rows["S1_conf"],
+            error_kw={"elinewidth": 1, "capsize": 2, "ecolor": "#555555"}, label=_uw("S1", lang))
+    ax.set_yticks(y, names)
+    ax.invert_yaxis()
+    ax.set_xlim(0, max(1.0, float((rows["ST"] + rows["ST_conf"]).max()) * 1.05))
+    ax.set_xlabel(_uw("sobol_axis", lang))
+    ax.set_title(title or _uw("sobol_title", lang))
+    ax.legend(loc="lower right", fontsize=8, frameon=False)
+    ax.spines[["top", "right"]].set_visible(False)
+    return fig
+
+
+def removal_bar(removal: pd.DataFrame, labels: dict | None = None, lang: Lang = "sv") -> Figure:
+    """Mean rank change when each criterion is left out, largest at the top; red where the winner changes."""
+    rows = removal.sort_values(["mean_abs_change", "max_abs_change"], ascending=False, kind="stable")
+    labels = labels or {}
+    names = [labels.get(c, c) for c in rows.index]
+    colours = ["#b5523b" if changed else "#2b6f9e" for changed in rows["winner_changed"]]
+    fig, ax = plt.subplots(figsize=(7.5, 0.4 * len(rows) + 1.5), layout="constrained")
+    ax.barh(names, rows["mean_abs_change"], color=colours)
+    for yv, (v, changed) in enumerate(zip(rows["mean_abs_change"], rows["winner_changed"])):
+        if changed:
+            ax.text(v + 0.02, yv, _uw("winner_changes", lang), va="center", fontsize=8, color="#b5523b")
+    ax.invert_yaxis()
+    ax.set_xlim(0, max(0.5, float(rows["mean_abs_change"].max()) * 1.25))
+    ax.set_xlabel(_uw("removal_axis", lang))
+    ax.set_title(_uw("removal_title", lang))
     ax.spines[["top", "right"]].set_visible(False)
     return fig

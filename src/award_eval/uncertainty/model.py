@@ -1,0 +1,275 @@
+"""The index as a vectorised function of its settings: many weight sets scored in one pass.
+
+A :class:`Tree` is a composite :class:`~award_eval.composite.Framework` compiled for a fixed set
+of leaf columns. :meth:`Tree.scores` aggregates leaf values up the tree for ``m`` weight sets at
+once (one row of every aggregate's weight array per sample) and returns the top score of every
+unit under every sample, ``m × units``. It computes exactly what
+:func:`award_eval.composite.aggregate_tree` computes for one weight set — the weighted
+arithmetic, geometric or harmonic mean, a missing value skipped and the weights renormalised
+over what is present — but as matrix products over samples instead of a loop.
+
+:func:`competition_ranks` ranks every row at once with :func:`award_eval.ranking.rank_scores`'
+rule: scores equal to 9 decimals are ties and share the lowest rank (1, 2, 2, 4).
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..composite.aggregate import method_for_level
+from ..composite.framework import Framework, as_framework
+from ..ranking import TIE_DECIMALS
+
+MEANS = ("arithmetic", "geometric", "harmonic")
+POSITIVE_ONLY = ("geometric", "harmonic")
+
+
+@dataclass(frozen=True)
+class Node:
+    """One aggregate: its children split into leaf columns and other aggregates."""
+
+    code: str
+    level: int
+    children: tuple[str, ...]
+    nominal: np.ndarray  # (k,) the framework's weights within this parent, summing to 1
+    leaf_cols: np.ndarray  # positions of the leaf children among the tree's leaves
+    leaf_pos: np.ndarray  # their positions among this node's children
+    agg_children: tuple[str, ...]
+    agg_pos: np.ndarray
+
+
+class Tree:
+    """A framework compiled for vectorised scoring. ``leaves`` are its indicator codes, in order."""
+
+    def __init__(self, framework: Any) -> None:
+        fw = as_framework(framework)
+        self.framework: Framework = fw
+        self.leaves: list[str] = list(fw.indicators)
+        self.top: str = fw.top
+        leaf_at = {c: i for i, c in enumerate(self.leaves)}
+        weights = fw.weights
+        nodes = []
+        for code in fw.aggregates:
+            kids = fw.children(code)
+            w = weights.reindex(kids).to_numpy(dtype=float)
+            is_leaf = np.array([k in leaf_at for k in kids])
+            nodes.append(Node(
+                code=code, level=fw.level_of(code), children=tuple(kids), nominal=w / w.sum(),
+                leaf_cols=np.array([leaf_at[k] for k in kids if k in leaf_at], dtype=int),
+                leaf_pos=np.flatnonzero(is_leaf), agg_children=tuple(k for k in kids if k not in leaf_at),
+                agg_pos=np.flatnonzero(~is_leaf)))
+        self.nodes: list[Node] = nodes
+        self.node: dict[str, Node] = {n.code: n for n in nodes}
+
+    @property
+    def codes(self) -> list[str]:
+        """Every code that has a weight within a parent: leaves, then aggregates bottom-up (not the top)."""
+        return self.leaves + [n.code for n in self.nodes if n.code != self.top]
+
+    def leaf_values(self, frame: pd.DataFrame) -> np.ndarray:
+        """``frame``'s leaf columns as a float array (units × leaves), in the tree's order."""
+        missing = [c for c in self.leaves if c not in frame.columns]
+        if missing:
+            raise ValueError(f"the matrix has no column for {', '.join(map(repr, missing))} "
+                             f"(the framework's indicators are {', '.join(self.leaves)})")
+        return frame[self.leaves].to_numpy(dtype=float)
+
+    def nominal_weights(self, m: int = 1) -> dict[str, np.ndarray]:
+        """The framework's weights, repeated for ``m`` samples: code → (m × children)."""
+        return {n.code: np.broadcast_to(n.nominal, (m, n.nominal.size)) for n in self.nodes}
+
+    def effective_weights(self, weights: Mapping[str, np.ndarray] | None = None) -> np.ndarray:
+        """Each leaf's weight in the top score (the product of the weights on its path), m × leaves.
+
+        For the arithmetic mean with no missing values the top score is ``leaves @ effective``.
+        """
+        weights = self.nominal_weights() if weights is None else weights
+        m = next(iter(weights.values())).shape[0]
+        share = {self.top: np.ones(m)}
+        out = np.zeros((m, len(self.leaves)))
+        for node in reversed(self.nodes):  # top first
+            w = np.asarray(weights[node.code], dtype=float)
+            total = w.sum(axis=1, keepdims=True)
+            # within the parent (an aggregate whose weights are all 0 passes nothing on), then the path
+            w = np.divide(w, total, out=np.zeros_like(w), where=total > 0) * share[node.code][:, None]
+            out[:, node.leaf_cols] = w[:, node.leaf_pos]
+            for code, pos in zip(node.agg_children, node.agg_pos):
+                share[code] = w[:, pos]
+        return out
+
+    def check_positive(self, leaf: np.ndarray, method: str | Mapping[int, str], where: str = "") -> None:
+        """Raise if a geometric/harmonic mean would meet a value ≤ 0 among the leaves."""
+        bottom = {method_for_level(method, n.level) for n in self.nodes if n.leaf_cols.size}
+        if bottom & set(POSITIVE_ONLY):
+            values = leaf[~np.isnan(leaf)]
+            if values.size and values.min() <= 0:
+                how = sorted(bottom & set(POSITIVE_ONLY))[0]
+                raise ValueError(f"the {how} mean needs values > 0, but the matrix{where} has values "
+                                 f"down to {values.min():g}: normalise to a range above zero, e.g. "
+                                 "normalise_range=(1, 100), or leave the method out")
+
+    def scores(self, leaf: np.ndarray, weights: Mapping[str, np.ndarray],
+               method: str | Mapping[int, str] = "arithmetic", node: str | None = None) -> np.ndarray:
+        """Top scores (or ``node``'s), ``m × units``, for ``m`` weight sets.
+
+        ``leaf``: units × leaves (shared by every sample) or m × units × leaves (one per sample).
+        ``weights``: aggregate code → m × children, each row the weights within that aggregate
+        (any positive scale; they are renormalised over the children present, as
+        :func:`~award_eval.composite.weighted_mean` does). ``method``: one mean for every level
+        or ``{level: method}``.
+        """
+        target = node or self.top
+        m = next(iter(weights.values())).shape[0]
+        units = leaf.shape[-2]
+        if target == self.top and isinstance(method, str) and leaf.ndim == 2 and not np.isnan(leaf).any():
+            # one mean at every level and no gaps: the tree collapses to one weighted mean with
+            # each leaf's effective weight (the product of the weights on its path)
+            if method not in MEANS:
+                raise ValueError(f"aggregation {method!r} is not one of {', '.join(MEANS)} "
+                                 "(the Monte Carlo analysis varies means)")
+            eff = self.effective_weights(weights)
+            t = _transform(leaf, method, np.ones(leaf.shape, dtype=bool))
+            return _finish(eff @ t.T, eff.sum(axis=1, keepdims=True), method)
+        values: dict[str, np.ndarray] = {}
+        for nd in self.nodes:
+            how = method_for_level(method, nd.level)
+            if how not in MEANS:
+                raise ValueError(f"aggregation {how!r} is not one of {', '.join(MEANS)} "
+                                 "(the Monte Carlo analysis varies means)")
+            w = np.asarray(weights[nd.code], dtype=float)
+            num = np.zeros((m, units))
+            den = np.zeros((m, 1))  # widened to m × units only where a child has gaps
+            if nd.leaf_cols.size:
+                x = leaf[..., nd.leaf_cols]
+                wl = w[:, nd.leaf_pos]
+                present = ~np.isnan(x)
+                t = _transform(x, how, present)
+                if x.ndim == 2:
+                    num += wl @ t.T
+                    den = den + (wl.sum(axis=1)[:, None] if present.all() else wl @ present.T.astype(float))
+                else:
+                    num += np.einsum("muk,mk->mu", t, wl)
+                    den = den + np.einsum("muk,mk->mu", present.astype(float), wl)
+            for code, pos in zip(nd.agg_children, nd.agg_pos):
+                v = values.pop(code)
+                wc = w[:, pos][:, None]
+                present = ~np.isnan(v)
+                num += wc * _transform(v, how, present)
+                den = den + (wc if present.all() else wc * present)
+            values[nd.code] = _finish(num, den, how)
+            if nd.code == target:
+                return values[nd.code]
+        raise KeyError(f"no aggregate {target!r} in the framework")
+
+
+def _transform(x: np.ndarray, how: str, present: np.ndarray) -> np.ndarray:
+    """The value each mean sums (x, ln x or 1/x), 0 where missing."""
+    if how == "arithmetic":
+        return x if present.all() else np.where(present, x, 0.0)
+    safe = np.where(present, x, 1.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t = np.log(safe) if how == "geometric" else 1.0 / safe
+    return np.where(present, t, 0.0)
+
+
+def _finish(num: np.ndarray, den: np.ndarray, how: str) -> np.ndarray:
+    """The mean from Σw·t and Σw over the children present (in place in ``num``); NaN where
+    nothing is present."""
+    empty = den <= 0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if how == "arithmetic":
+            np.divide(num, den, out=num)
+        elif how == "geometric":
+            np.divide(num, den, out=num)
+            np.exp(num, out=num)
+        else:
+            np.divide(den, num, out=num)
+    if empty.any():
+        num[np.broadcast_to(empty, num.shape)] = np.nan
+    return num
+
+
+def competition_ranks(scores: np.ndarray, decimals: int = TIE_DECIMALS) -> np.ndarray:
+    """Ranks of every row of ``scores`` (m × units), higher is better, ties sharing the lowest rank.
+
+    Scores equal to ``decimals`` decimals are ties (as :func:`award_eval.ranking.rank_scores`).
+    A unit without a score (NaN) is ranked after every scored unit. Returns int32, m × units.
+    """
+    s = np.asarray(scores, dtype=float)
+    if np.isnan(s).any():
+        s = np.where(np.isnan(s), -np.inf, s)
+    m, units = s.shape
+    # sort once, unrounded (rounding is monotone, so this order also sorts the rounded scores);
+    # the order among tied scores does not matter
+    order = np.argsort(s, axis=1)[:, ::-1]
+    flat = (order + np.arange(0, m * units, units)[:, None]).ravel()
+    ordered = np.sort(s, axis=1)[:, ::-1]  # the same values as s[order], best first
+    with np.errstate(invalid="ignore"):
+        ordered = np.rint(ordered * 10.0 ** decimals)  # equal here ⇔ equal rounded to ``decimals``
+    new = np.empty((m, units), dtype=bool)
+    new[:, 0] = True
+    np.not_equal(ordered[:, 1:], ordered[:, :-1], out=new[:, 1:])
+    first = np.where(new, np.arange(1, units + 1, dtype=np.int32), np.int32(0))
+    np.maximum.accumulate(first, axis=1, out=first)
+    ranks = np.empty(m * units, dtype=np.int32)
+    ranks[flat] = first.ravel()
+    return ranks.reshape(m, units)
+
+
+def rank_histogram(ranks: np.ndarray) -> np.ndarray:
+    """units × (units + 1): how often each unit has each rank (column 0 unused)."""
+    m, units = ranks.shape
+    flat = (ranks + np.arange(0, units * (units + 1), units + 1, dtype=np.int64)).ravel()
+    return np.bincount(flat, minlength=units * (units + 1)).reshape(units, units + 1)
+
+
+def histogram_quantiles(hist: np.ndarray, q: Sequence[float]) -> np.ndarray:
+    """Quantiles of each unit's ranks from its histogram, as ``np.quantile(ranks, q, axis=0)``
+    computes them (linear interpolation between order statistics): len(q) × units."""
+    n = int(hist[0].sum())
+    cum = np.cumsum(hist, axis=1)  # cum[u, r] = #samples with rank ≤ r
+    out = np.empty((len(q), hist.shape[0]))
+    for i, qi in enumerate(q):
+        h = (n - 1) * qi
+        lo = int(np.floor(h))
+        hi = min(lo + 1, n - 1)
+        # the k-th order statistic (0-based) is the smallest rank r with cum[r] > k
+        x_lo = (cum > lo).argmax(axis=1)
+        x_hi = (cum > hi).argmax(axis=1)
+        t, diff = h - lo, (x_hi - x_lo).astype(float)
+        out[i] = x_hi - diff * (1 - t) if t >= 0.5 else x_lo + diff * t  # numpy's _lerp
+    return out
+
+
+def chunk_size(units: int, leaves: int = 1, budget: int = 1 << 19) -> int:
+    """Samples per chunk so that an m × units array (times the leaves, for per-sample leaf values)
+    stays near ``budget`` numbers (4 MB): small enough to stay in cache."""
+    return max(1, budget // max(1, units * max(1, leaves)))
+
+
+def as_method(method: str | Mapping[int, str]) -> str | dict[int, str]:
+    """A method as given, with a mapping's levels as ints (hashable key for grouping)."""
+    return method if isinstance(method, str) else {int(k): str(v) for k, v in dict(method).items()}
+
+
+def method_label(method: str | Mapping[int, str]) -> str:
+    """A short readable name: ``arithmetic``, or ``2:arithmetic,3:geometric``."""
+    if isinstance(method, str):
+        return method
+    return ",".join(f"{k}:{v}" for k, v in sorted(as_method(method).items()))
+
+
+def check_methods(methods: Sequence[str | Mapping[int, str]], tree: Tree, what: str = "aggregations") -> list:
+    out = [as_method(m) for m in methods]
+    if not out:
+        raise ValueError(f"{what} must name at least one method")
+    for m in out:
+        for nd in tree.nodes:
+            how = method_for_level(m, nd.level)
+            if how not in MEANS:
+                raise ValueError(f"{what}: {how!r} is not one of {', '.join(MEANS)}")
+    return out
