@@ -128,7 +128,7 @@ def test_summary_sentences_in_both_languages(fw, data, result):
     sv = " ".join(summary_sentences(p, fw, "sv"))
     en = " ".join(summary_sentences(p, fw, "en"))
     assert f"plats {p.overall['rank']} av 8" in sv and "kommungruppen A2 Pendlingskommuner nära storstad" in sv
-    assert f"came {p.overall['rank']} of 8" in en and "A2 Commuter municipalities near a metropolis" in en
+    assert f"ranked {p.overall['rank']} of 8" in en and "A2 Commuter municipalities near a metropolis" in en
     assert "Störst styrka" in sv and "greatest strength" in en
 
 

@@ -43,7 +43,7 @@ def _wrap(text: str, width: int = 34) -> str:
 def ranking_bar(ranking: pd.DataFrame, lang: Lang = "sv") -> Figure:
     """Horizontal bars of the total score, best at the top, rank in the label."""
     data = ranking.sort_values(["rank", "code"], ascending=[False, False])
-    fig, ax = plt.subplots(figsize=(7.5, 0.42 * len(data) + 1.2), layout="constrained")
+    fig, ax = plt.subplots(figsize=(9.4, 0.42 * len(data) + 1.2), layout="constrained")
     labels = [f"{r}. {n}" for r, n in zip(data["rank"], data["name"])]
     ax.barh(labels, data["score"], color=ACCENT)
     for y, score in enumerate(data["score"]):
@@ -111,7 +111,7 @@ def national_position(population: pd.DataFrame, code: str, lang: Lang = "sv") ->
     group = pop[pop["skr_group"] == me["skr_group"]].reset_index(drop=True)
     rows = [(t("country", lang), pop),
             (_wrap(skr_group_name(me["skr_group"], lang), 24), group)]
-    fig, ax = plt.subplots(figsize=(7.5, 2.7), layout="constrained")
+    fig, ax = plt.subplots(figsize=(9.4, 2.8), layout="constrained")
     for y, (_label, frame) in enumerate(reversed(rows)):
         ax.scatter(frame["index"], y + _spread(len(frame)), s=12, color=MUTED, alpha=0.8, linewidths=0)
         med = frame["index"].median()
@@ -145,15 +145,16 @@ def profile_bars(criteria: pd.DataFrame, framework: Framework, name: str, lang: 
     """
     data = criteria.reset_index(drop=True)
     n = len(data)
-    fig, ax = plt.subplots(figsize=(7.5, 0.42 * n + 1.6), layout="constrained")
+    fig, ax = plt.subplots(figsize=(9.4, 0.42 * n + 1.6), layout="constrained")
     y = np.arange(n)[::-1]
     labels = [_wrap(framework.label(c, lang), 38) for c in data["criterion"]]
     colors = [ACCENT if k == "indicator" else "#5aa0cf" for k in data["kind"]]
     ax.barh(y, data["score"].fillna(0), color=colors, height=0.62)
     for yi, (score, ref, med) in zip(y, zip(data["score"], data["reference"], data["reference_median"])):
         if np.isfinite(score):
-            right = max(score, med if np.isfinite(med) and abs(med - score) < 6 else score)
-            ax.text(min(right, 100) + 1.8, yi - 0.05, fmt_number(score, lang, 0), va="center", fontsize=8)
+            # the value goes right of the bar, or right of the median marker when that sits just beyond it
+            right = med if np.isfinite(med) and score - 3 < med < score + 14 else score
+            ax.text(min(right, 100) + 2.2, yi - 0.05, fmt_number(score, lang, 0), va="center", fontsize=8.5)
         if np.isfinite(med):
             ax.plot([med], [yi], marker="D" if ref == "group" else "s", color=PEER, markersize=7,
                     markeredgecolor="white", zorder=3)
@@ -161,7 +162,7 @@ def profile_bars(criteria: pd.DataFrame, framework: Framework, name: str, lang: 
     for i in range(1, n):
         if pillars[i] != pillars[i - 1]:
             ax.axhline(y[i] + 0.5, color="#d5dde5", lw=0.8, zorder=0)
-    ax.set_yticks(y, labels, fontsize=8.5)
+    ax.set_yticks(y, labels, fontsize=9)
     ax.set_ylim(-0.6, n - 0.4)
     ax.set_xlim(0, 110)
     ax.set_xlabel(t("criterion_score_axis", lang))

@@ -232,7 +232,7 @@ def summary_sentences(profile: Profile, framework: Framework, lang: str = "sv") 
         o = p.overall
         out.append(f"{p.name} är nominerad och kom på plats {o['rank']} av {o['n']} i den totala "
                    f"rangordningen med {fmt_number(o['score'], 'sv', 1)} poäng." if sv else
-                   f"{p.name} is a nominee and came {o['rank']} of {o['n']} in the overall ranking with "
+                   f"{p.name} is a nominee and ranked {o['rank']} of {o['n']} in the overall ranking with "
                    f"{fmt_number(o['score'], 'en', 1)} points.")
     else:
         out.append(f"{p.name} är inte nominerad; juryn har inte bedömt kommunen, så profilen bygger på de "
