@@ -245,6 +245,8 @@ def test_replace_names_whole_words_only():
     aliases = {"Ek": "J1", "Carin Ek": "J2"}
     assert replace_names("Carin Ek och Ek, inte Eken", aliases) == "J2 och J1, inte Eken"
     assert scrub_names_html("O&#x27;Brien", {"O'Brien": "J3"}) == "J3"
+    image = '<img src="data:image/png;base64,AAAA/Ek/BB==">'
+    assert scrub_names_html(f"Ek {image}", {"Ek": "J1"}) == f"J1 {image}"
 
 
 def test_scrub_paths(tmp_path):
@@ -254,3 +256,9 @@ def test_scrub_paths(tmp_path):
     assert only_root.startswith("data/demo/x.csv and , ") and f"{root}x/y.csv" in only_root  # a prefix is not a folder
     out = scrub_paths(text, [root, tmp_path])
     assert str(tmp_path) not in out and "data/demo/x.csv" in out and "other/y.csv" in out
+
+
+def test_scrub_paths_leaves_embedded_images_alone():
+    image = 'src="data:image/png;base64,AAAA/tmp/BBBB/root+CC=="'
+    assert scrub_paths(f"/tmp/x.csv {image}", ["/tmp", "/root"]) == f"x.csv {image}"
+    assert scrub_paths("/tmpfile /rooted /root /work/tmp/x", ["/tmp", "/root"]) == "/tmpfile /rooted  /work/tmp/x"

@@ -152,9 +152,12 @@ def profile_bars(criteria: pd.DataFrame, framework: Framework, name: str, lang: 
     ax.barh(y, data["score"].fillna(0), color=colors, height=0.62)
     for yi, (score, ref, med) in zip(y, zip(data["score"], data["reference"], data["reference_median"])):
         if np.isfinite(score):
-            # the value goes right of the bar, or right of the median marker when that sits just beyond it
-            right = med if np.isfinite(med) and score - 3 < med < score + 14 else score
-            ax.text(min(right, 100) + 2.2, yi - 0.05, fmt_number(score, lang, 0), va="center", fontsize=8.5)
+            # the value inside the bar's end (clear of the median marker); outside when the bar is short
+            if score >= 12:
+                ax.text(score - 1.2, yi - 0.04, fmt_number(score, lang, 0), va="center", ha="right", fontsize=8.5,
+                        color="white", fontweight="bold")
+            else:
+                ax.text(score + 1.2, yi - 0.04, fmt_number(score, lang, 0), va="center", ha="left", fontsize=8.5)
         if np.isfinite(med):
             ax.plot([med], [yi], marker="D" if ref == "group" else "s", color=PEER, markersize=7,
                     markeredgecolor="white", zorder=3)

@@ -52,7 +52,14 @@ def scrub_names_html(page: str, aliases: Mapping[str, str]) -> str:
     leak names as text. (Names drawn into images cannot be caught here.)
     """
     escaped = {html.escape(k, quote=True): v for k, v in aliases.items() if html.escape(k, quote=True) != k}
-    return replace_names(replace_names(page, dict(aliases)), escaped)
+    return outside_data_uris(page, lambda part: replace_names(replace_names(part, dict(aliases)), escaped))
+
+
+def outside_data_uris(text: str, func) -> str:
+    """``func`` applied to every part of ``text`` except embedded ``data:…;base64,…`` images,
+    whose characters could match a name or a folder by chance."""
+    parts = _DATA_URI.split(text)
+    return "".join(part if i % 2 else func(part) for i, part in enumerate(parts))
 
 
 def scrub_paths(text: str, roots: Iterable[str | Path]) -> str:
@@ -69,9 +76,14 @@ def scrub_paths(text: str, roots: Iterable[str | Path]) -> str:
         if len(s) <= 1:
             continue
         variants.update({s, str(Path(s).resolve()) if Path(s).is_absolute() else s})
-    for root in sorted(variants, key=len, reverse=True):
-        text = re.sub(re.escape(root) + r"(?:[/\\]|(?![\w.-]))", "", text)
-    return text
+    if not variants:
+        return text
+    pattern = re.compile(r"(?<![\w.-])(?:" + "|".join(re.escape(r) for r in sorted(variants, key=len, reverse=True))
+                         + r")(?:[/\\]|(?![\w.-]))")
+    return outside_data_uris(text, lambda part: pattern.sub("", part))
+
+
+_DATA_URI = re.compile(r"(data:[\w/+.-]+;base64,[A-Za-z0-9+/=\s]+)")
 
 
 def local_roots(*extra: str | Path | None) -> list[str]:
