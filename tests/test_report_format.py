@@ -113,6 +113,13 @@ def test_ranking_sentences_name_the_winner(framework, demo_data):
     assert f"{first['name']} wins with {i18n.fmt_number(first['score'], 'en', 1)} points" in en
 
 
+def test_ranking_summary_with_an_unranked_nominee():
+    ranking = pd.DataFrame({"rank": pd.array([1, pd.NA], dtype="Int64"), "code": ["a", "b"], "name": ["A", "B"],
+                            "score": [9.0, float("nan")]})
+    top = ranking_summary(ranking)["top"]
+    assert top[1]["rank"] is None and top[1]["score"] is None
+
+
 def test_ranking_summary_keeps_every_tied_winner():
     ranking = pd.DataFrame({"rank": [1, 1, 1, 1, 5], "code": list("abcde"), "name": list("ABCDE"),
                             "score": [9.0, 9.0, 9.0, 9.0, 1.0]})

@@ -59,6 +59,8 @@ LABELS: dict[str, dict[str, str]] = {
     "what_it_would_take": {"sv": "Vad som skulle krävas", "en": "What it would take"},
     "jury_heading": {"sv": "Juryns bedömning", "en": "The jury's assessment"},
     "jury_comments": {"sv": "Juryns kommentarer", "en": "The jury's comments"},
+    "comments_as_written": {"sv": "Kommentarerna som jurymedlemmarna skrev dem.",
+                            "en": "The comments as the jurors wrote them (in the language they wrote in)."},
     "strengths": {"sv": "Styrkor", "en": "Strengths"},
     "weaknesses": {"sv": "Svagheter", "en": "Weaknesses"},
     "rank_interval": {"sv": "Placeringsintervall", "en": "Rank interval"},

@@ -38,6 +38,7 @@ from typing import TYPE_CHECKING, Any
 
 import jinja2
 import nbformat
+import pandas as pd
 from nbconvert import HTMLExporter
 
 from . import __version__
@@ -173,8 +174,8 @@ def ranking_summary(ranking, top: int = 3, intervals=None) -> dict:
     out = []
     iv = intervals.set_index("code") if intervals is not None else None
     for _, r in first.iterrows():
-        item = {"rank": None if r["rank"] != r["rank"] else int(r["rank"]), "code": str(r["code"]),
-                "name": str(r["name"]), "score": float(r["score"])}
+        item = {"rank": None if pd.isna(r["rank"]) else int(r["rank"]), "code": str(r["code"]),
+                "name": str(r["name"]), "score": None if pd.isna(r["score"]) else float(r["score"])}
         if iv is not None and r["code"] in iv.index:
             item.update(rank_low=int(iv.at[r["code"], "rank_low"]), rank_high=int(iv.at[r["code"], "rank_high"]),
                         p_first=float(iv.at[r["code"], "p_first"]))

@@ -53,7 +53,7 @@ class Column:
         if self.kind == "int":
             return fmt_int(value, lang)
         if self.kind == "smart":
-            return _smart(value, lang, self.decimals)
+            return value if isinstance(value, str) else _smart(value, lang, self.decimals)
         if self.kind == "percent":
             return fmt_percent(value, lang, self.decimals)
         if self.kind == "signed":
@@ -286,6 +286,8 @@ def criteria_profile_table(criteria: pd.DataFrame, framework, lang: Lang = "sv")
     f = criteria.copy()
     f["label"] = [framework.label(c, lang) for c in f["criterion"]]
     f["basis"] = [t(f"kind_{k}", lang) for k in f["kind"]]
+    # a jury mean keeps its decimal (4,0 beside 2,6); a measured value drops a needless one (5, not 5,0)
+    f["raw"] = [fmt_number(raw, lang, 1) if kind == "jury" else raw for kind, raw in zip(f["kind"], f["raw"])]
     f["unit_text"] = [t("jury_unit", lang, lo=framework.scale.min, hi=framework.scale.max) if kind == "jury"
                       else unit_label(unit, lang) for kind, unit in zip(f["kind"], f["unit"])]
     f["nat"] = [f"{fmt_int(r, lang)} / {fmt_int(n, lang)}" if not pd.isna(r) and n else DASH
