@@ -94,3 +94,23 @@ def evaluate(framework: Framework, data: AwardData, settings: Settings | None = 
         ranking[pillar.id] = wide[pillar.id].to_numpy()
     ranking = ranking.sort_values(["rank", "code"], kind="stable").reset_index(drop=True)
     return Result(framework, settings, long, wide.reset_index(), ranking)
+
+
+def population_scores(framework: Framework, data: AwardData, settings: Settings | None = None) -> pd.DataFrame:
+    """Every municipality of the register on the open indicators alone: units × nodes, 0–100.
+
+    The national comparison a profile needs: indicator criteria normalised against the whole
+    register (as :func:`evaluate` does), aggregated up the same tree with the same weights. Jury
+    criteria exist only for nominees, so they are left out here and a pillar with no indicator is
+    empty (NaN); ``index`` is the *indicator index*, over the pillars that have indicators. Index:
+    ``code`` in register order.
+    """
+    settings = settings or Settings()
+    method = settings.aggregation or framework.aggregation
+    order = [n.id for n in framework.leaves()]
+    long = indicator_scores(framework, data, settings)
+    leaves = (long.pivot(index="code", columns="criterion", values="score")
+              .reindex(index=list(data.register["code"]), columns=order).astype(float))
+    wide = aggregate_tree(leaves, framework.to_imeta(), method)
+    wide.index.name = "code"
+    return wide

@@ -1,22 +1,84 @@
-"""User-facing labels in Swedish and English. Names in code are English; what a reader sees is not."""
+"""User-facing labels and number formats in Swedish and English.
+
+Names in code are English; what a reader sees is not. :func:`t` gives a label, :func:`fmt_number`
+a number as the language writes it: Swedish with a decimal comma, a (no-break) space between
+thousands and a real minus sign (``−1 234,5``); English with a decimal point and a comma between
+thousands (``-1,234.5``). Criterion names come from the criteria file (``Framework.label``).
+"""
 from __future__ import annotations
 
+import math
+from numbers import Number
 from typing import Literal
 
 Lang = Literal["sv", "en"]
 LANGS: tuple[str, ...] = ("sv", "en")
 
+NBSP = "\u00a0"  # the Swedish thousands separator: a space that never breaks a number across lines
+MINUS = "\u2212"  # Swedish typography writes negative numbers with a minus sign, not a hyphen
+DASH = "–"  # what a table shows for a missing value
+
 LABELS: dict[str, dict[str, str]] = {
+    # tables
     "rank": {"sv": "Placering", "en": "Rank"},
     "code": {"sv": "Kod", "en": "Code"},
     "name": {"sv": "Kommun", "en": "Municipality"},
     "score": {"sv": "Poäng", "en": "Score"},
+    "total_score": {"sv": "Totalpoäng", "en": "Total score"},
     "criterion": {"sv": "Kriterium", "en": "Criterion"},
+    "pillar": {"sv": "Område", "en": "Pillar"},
+    "kind": {"sv": "Underlag", "en": "Basis"},
+    "kind_jury": {"sv": "jury", "en": "jury"},
+    "kind_indicator": {"sv": "indikator", "en": "indicator"},
+    "county": {"sv": "Län", "en": "County"},
+    "skr_group": {"sv": "Kommungrupp (SKR)", "en": "Municipal group (SKR)"},
+    "value": {"sv": "Värde", "en": "Value"},
+    "unit": {"sv": "Enhet", "en": "Unit"},
+    "group_median": {"sv": "Gruppens median", "en": "Group median"},
+    "national_median": {"sv": "Rikets median", "en": "National median"},
+    "nominee_median": {"sv": "De nominerades median", "en": "Nominees' median"},
+    "difference": {"sv": "Skillnad", "en": "Difference"},
+    "compared_with": {"sv": "Jämfört med", "en": "Compared with"},
+    "national_rank": {"sv": "Placering i riket", "en": "National rank"},
+    "group_rank": {"sv": "Placering i gruppen", "en": "Rank in group"},
+    "juror": {"sv": "Jurymedlem", "en": "Juror"},
+    "jurors": {"sv": "Jurymedlemmar", "en": "Jurors"},
+    "comment": {"sv": "Kommentar", "en": "Comment"},
+    "mean_score": {"sv": "Medelbetyg", "en": "Mean score"},
+    "lowest_highest": {"sv": "Lägst–högst", "en": "Lowest–highest"},
+    "indicator_index": {"sv": "Indikatorindex", "en": "Indicator index"},
+    "peers_median": {"sv": "Jämförelsens median", "en": "Peers' median"},
+    "jury_unit": {"sv": "betyg {lo}–{hi}", "en": "score {lo}–{hi}"},
+    "the_group": {"sv": "kommungruppen", "en": "the group"},
+    "the_nominees": {"sv": "de nominerade", "en": "the nominees"},
+    "jury_score": {"sv": "Betyg ({lo}–{hi})", "en": "Score ({lo}–{hi})"},
+    "needed": {"sv": "Skulle behöva", "en": "Would need"},
+    "target_rank": {"sv": "För placering", "en": "For rank"},
+    "how_sure": {"sv": "Hur säker är placeringen?", "en": "How sure is the rank?"},
+    "how_sure_ranking": {"sv": "Hur säker är rangordningen?", "en": "How sure is the ranking?"},
+    "what_it_would_take": {"sv": "Vad som skulle krävas", "en": "What it would take"},
+    "jury_heading": {"sv": "Juryns bedömning", "en": "The jury's assessment"},
+    "jury_comments": {"sv": "Juryns kommentarer", "en": "The jury's comments"},
+    "comments_as_written": {"sv": "Kommentarerna som jurymedlemmarna skrev dem.",
+                            "en": "The comments as the jurors wrote them (in the language they wrote in)."},
+    "strengths": {"sv": "Styrkor", "en": "Strengths"},
+    "weaknesses": {"sv": "Svagheter", "en": "Weaknesses"},
+    "rank_interval": {"sv": "Placeringsintervall", "en": "Rank interval"},
+    "p_first": {"sv": "Chans att vinna", "en": "Chance of winning"},
+    "weight": {"sv": "Vikt", "en": "Weight"},
+    "weight_in_index": {"sv": "Andel av totalen", "en": "Share of the total"},
+    "setting": {"sv": "Val", "en": "Choice"},
+    "file": {"sv": "Fil", "en": "File"},
+    "package": {"sv": "Paket", "en": "Package"},
+    "version": {"sv": "Version", "en": "Version"},
+    # notices and figures
     "synthetic": {"sv": "Syntetiska demonstrationsdata — inga verkliga poäng eller statistik.",
                   "en": "Synthetic demonstration data — not real scores or statistics."},
     "ranking_title": {"sv": "Rangordning", "en": "Ranking"},
     "heatmap_title": {"sv": "Poäng per kriterium (0–100)", "en": "Score per criterion (0–100)"},
     "score_axis": {"sv": "Totalpoäng (0–100)", "en": "Total score (0–100)"},
+    "criterion_score_axis": {"sv": "Poäng (0–100)", "en": "Score (0–100)"},
+    "indicator_index_axis": {"sv": "Indikatorindex (0–100)", "en": "Indicator index (0–100)"},
     "wrote": {"sv": "Skrev", "en": "Wrote"},
     "severity_axis": {"sv": "Stränghet: medelavvikelse från övriga jurymedlemmar (betygssteg)",
                       "en": "Severity: mean offset from the other jurors (rubric steps)"},
@@ -30,6 +92,25 @@ LABELS: dict[str, dict[str, str]] = {
     "group_size": {"sv": "Kommuner i gruppen", "en": "Municipalities in group"},
     "nominee": {"sv": "Nominerad", "en": "Nominee"},
     "method_title": {"sv": "Juryplacering per metod", "en": "Jury rank by method"},
+    "this_municipality": {"sv": "Kommunen", "en": "The municipality"},
+    "same_group": {"sv": "Samma kommungrupp", "en": "Same municipal group"},
+    "country": {"sv": "Hela riket", "en": "All of Sweden"},
+    "median": {"sv": "Median", "en": "Median"},
+    "one_municipality": {"sv": "En kommun", "en": "One municipality"},
+    "none": {"sv": "inga", "en": "none"},
+}
+
+# SKR's municipal groups 2023 (kommungruppsindelning), as SKR names them.
+SKR_GROUP_NAMES: dict[str, dict[str, str]] = {
+    "A1": {"sv": "Storstäder", "en": "Metropolitan municipalities"},
+    "A2": {"sv": "Pendlingskommuner nära storstad", "en": "Commuter municipalities near a metropolis"},
+    "B3": {"sv": "Större städer", "en": "Large towns"},
+    "B4": {"sv": "Pendlingskommuner nära större stad", "en": "Commuter municipalities near a large town"},
+    "B5": {"sv": "Lågpendlingskommuner nära större stad", "en": "Low-commuting municipalities near a large town"},
+    "C6": {"sv": "Mindre städer/tätorter", "en": "Small towns"},
+    "C7": {"sv": "Pendlingskommuner nära mindre stad/tätort", "en": "Commuter municipalities near a small town"},
+    "C8": {"sv": "Landsbygdskommuner", "en": "Rural municipalities"},
+    "C9": {"sv": "Landsbygdskommuner med besöksnäring", "en": "Rural municipalities with a visitor industry"},
 }
 
 
@@ -39,6 +120,80 @@ def check_lang(lang: str) -> Lang:
     return lang  # type: ignore[return-value]
 
 
-def t(key: str, lang: Lang = "sv") -> str:
-    """The label ``key`` in ``lang``."""
-    return LABELS[key][check_lang(lang)]
+def t(key: str, lang: Lang = "sv", **fields: object) -> str:
+    """The label ``key`` in ``lang``, with ``{field}`` placeholders filled from ``fields``."""
+    text = LABELS[key][check_lang(lang)]
+    return text.format(**fields) if fields else text
+
+
+def skr_group_name(group: str, lang: Lang = "sv") -> str:
+    """``"C8 Landsbygdskommuner"``: the SKR group's code and name (the code alone if unknown)."""
+    name = SKR_GROUP_NAMES.get(group, {}).get(check_lang(lang))
+    return f"{group} {name}" if name else str(group)
+
+
+def _missing(value: object) -> bool:
+    if value is None:
+        return True
+    try:
+        return bool(value != value) or (isinstance(value, float) and math.isinf(value))
+    except (TypeError, ValueError):  # pd.NA compares to NA, whose truth is ambiguous
+        return True
+
+
+def fmt_number(value: object, lang: Lang = "sv", decimals: int = 1, sign: bool = False) -> str:
+    """A number as ``lang`` writes it, rounded to ``decimals``; missing values give an en dash.
+
+    >>> fmt_number(-1234.56, "sv"), fmt_number(-1234.56, "en")
+    ('−1\\xa0234,6', '-1,234.6')
+
+    ``sign=True`` writes a plus sign on positive numbers (for differences).
+    """
+    check_lang(lang)
+    if _missing(value) or not isinstance(value, Number | int | float):
+        return DASH if _missing(value) else str(value)
+    x = round(float(value), decimals)
+    if x == 0:
+        x = 0.0  # no "−0,0"
+    text = f"{abs(x):,.{decimals}f}"
+    if lang == "sv":
+        text = text.replace(",", NBSP).replace(".", ",")
+        minus = MINUS
+    else:
+        minus = "-"
+    if x < 0:
+        return minus + text
+    return ("+" + text) if sign and x > 0 else text
+
+
+def fmt_int(value: object, lang: Lang = "sv") -> str:
+    """A whole number with the language's thousands separator."""
+    return fmt_number(value, lang, 0)
+
+
+def fmt_percent(value: object, lang: Lang = "sv", decimals: int = 0) -> str:
+    """A share already in per cent: ``12 %`` in Swedish (with a space, as Swedish writes it), ``12%`` in English."""
+    if _missing(value):
+        return DASH
+    number = fmt_number(value, lang, decimals)
+    return f"{number}{NBSP}%" if lang == "sv" else f"{number}%"
+
+
+def fmt_range(low: object, high: object, lang: Lang = "sv", decimals: int = 0) -> str:
+    """``3–5`` (an en dash between two numbers; one number when they are equal)."""
+    a, b = fmt_number(low, lang, decimals), fmt_number(high, lang, decimals)
+    return a if a == b else f"{a}–{b}"
+
+
+def ordinal_of(rank: object, total: object, lang: Lang = "sv") -> str:
+    """``"12 av 290"`` / ``"12 of 290"``."""
+    return f"{fmt_int(rank, lang)} {'av' if lang == 'sv' else 'of'} {fmt_int(total, lang)}"
+
+
+_SV_ORDER = str.maketrans({"å": "{", "ä": "|", "æ": "|", "ö": "}", "ø": "}", "é": "e", "è": "e", "ü": "y"})
+
+
+def sort_key(text: str, lang: Lang = "sv") -> str:
+    """A key that sorts names as the language's alphabet does (Swedish: … x y z å ä ö)."""
+    low = str(text).casefold()
+    return low.translate(_SV_ORDER) if lang == "sv" else low

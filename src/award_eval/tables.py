@@ -1,16 +1,199 @@
-"""Tables for display: localised headers and rounded numbers, from a Result's tidy frames."""
+"""Tables and small HTML pieces for reports: localised headers, readable numbers, escaped text.
+
+Every value that reaches HTML here goes through :func:`html.escape` — municipality and juror
+names, comments, criterion labels, even numbers. pandas' ``Styler`` does not escape by default
+and adds random ids, so reports use :class:`Table` instead: a frame plus column formats, shown
+as HTML in notebooks and reports (``_repr_html_``) and as plain text elsewhere.
+
+Numbers follow the report's language (:func:`award_eval.i18n.fmt_number`): ``1 234,5`` in
+Swedish, ``1,234.5`` in English.
+"""
 from __future__ import annotations
+
+import html
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 
 import pandas as pd
 
 from .evaluation import Result
-from .i18n import Lang, t
+from .i18n import DASH, Lang, check_lang, fmt_int, fmt_number, fmt_percent, fmt_range, t
+
+KINDS = ("text", "number", "smart", "int", "percent", "signed", "range")
 
 
-def ranking_table(result: Result, lang: Lang = "sv", decimals: int = 1) -> pd.DataFrame:
-    """The ranking with headers in ``lang``: rank, municipality, score, then each pillar."""
+def esc(value: object) -> str:
+    """``value`` as HTML text: ``<``, ``>``, ``&`` and quotes escaped; missing values as an en dash."""
+    if value is None or (isinstance(value, float) and value != value) or value is pd.NA:
+        return DASH
+    return html.escape(str(value), quote=True)
+
+
+@dataclass(frozen=True)
+class Column:
+    """How one column is shown: its header and its format.
+
+    ``kind``: ``text`` (escaped as is), ``number`` (``decimals``), ``int``, ``percent`` (the value
+    is already in per cent), ``signed`` (a number with ``+`` on positive values), ``range`` (the
+    value is a ``(low, high)`` pair), ``smart`` (a measured value: whole numbers without decimals).
+    """
+
+    key: str
+    header: str
+    kind: str = "text"
+    decimals: int = 1
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise ValueError(f"column kind {self.kind!r} is not one of {', '.join(KINDS)}")
+
+    def format(self, value: object, lang: Lang) -> str:
+        if self.kind == "text":
+            return DASH if value is None or value is pd.NA or (isinstance(value, float) and value != value) else str(value)
+        if self.kind == "int":
+            return fmt_int(value, lang)
+        if self.kind == "smart":
+            return value if isinstance(value, str) else _smart(value, lang, self.decimals)
+        if self.kind == "percent":
+            return fmt_percent(value, lang, self.decimals)
+        if self.kind == "signed":
+            return fmt_number(value, lang, self.decimals, sign=True)
+        if self.kind == "range":
+            low, high = value if isinstance(value, (tuple, list)) else (value, value)
+            return fmt_range(low, high, lang, self.decimals)
+        return fmt_number(value, lang, self.decimals)
+
+
+@dataclass
+class Table:
+    """A frame shown as a report table. Build one with :func:`table` or the specific builders."""
+
+    frame: pd.DataFrame
+    columns: list[Column]
+    lang: Lang = "sv"
+    caption: str | None = None
+    highlight: set[int] = field(default_factory=set)  # row positions drawn out (e.g. the profiled municipality)
+    css_class: str = "ae-table"
+    row_classes: dict[int, str] = field(default_factory=dict)  # row position -> extra CSS class
+
+    def cells(self) -> list[list[str]]:
+        """The formatted (unescaped) text of every cell, row by row."""
+        return [[col.format(row[col.key], self.lang) for col in self.columns]
+                for _, row in self.frame.iterrows()]
+
+    def _repr_html_(self) -> str:
+        lang = check_lang(self.lang)
+        out = [f'<table class="{esc(self.css_class)}">']
+        if self.caption:
+            out.append(f"<caption>{esc(self.caption)}</caption>")
+        out.append("<thead><tr>" + "".join(
+            f'<th scope="col"{" class=num" if c.kind != "text" else ""}>{esc(c.header)}</th>'
+            for c in self.columns) + "</tr></thead>")
+        out.append("<tbody>")
+        for i, (_, row) in enumerate(self.frame.iterrows()):
+            names = (["highlight"] if i in self.highlight else []) + ([self.row_classes[i]] if i in self.row_classes else [])
+            cls = f' class="{esc(" ".join(names))}"' if names else ""
+            tds = []
+            for col in self.columns:
+                text = esc(col.format(row[col.key], lang))
+                tds.append(f'<td class="num">{text}</td>' if col.kind != "text" else f"<td>{text}</td>")
+            out.append(f"<tr{cls}>" + "".join(tds) + "</tr>")
+        out.append("</tbody></table>")
+        return "".join(out)
+
+    def to_text(self) -> str:
+        """A plain-text rendering (what a terminal or a text-only viewer shows)."""
+        frame = pd.DataFrame(self.cells(), columns=[c.header for c in self.columns])
+        text = frame.to_string(index=False)
+        return f"{self.caption}\n{text}" if self.caption else text
+
+    def __repr__(self) -> str:
+        return self.to_text()
+
+    def __len__(self) -> int:
+        return len(self.frame)
+
+
+def table(frame: pd.DataFrame, lang: Lang = "sv", headers: Mapping[str, str] | None = None,
+          formats: Mapping[str, str | tuple[str, int]] | None = None, decimals: int = 1,
+          caption: str | None = None, highlight: Iterable[int] = ()) -> Table:
+    """Any frame as a :class:`Table`: numeric columns as numbers with ``decimals``, the rest as text.
+
+    ``headers`` renames columns for display; ``formats`` maps a column to a kind or ``(kind, decimals)``.
+    """
+    headers = dict(headers or {})
+    formats = dict(formats or {})
+    cols = []
+    for key in frame.columns:
+        spec = formats.get(key)
+        if spec is None:
+            if pd.api.types.is_bool_dtype(frame[key]):
+                spec = "text"
+            elif pd.api.types.is_integer_dtype(frame[key]):
+                spec = "int"
+            elif pd.api.types.is_numeric_dtype(frame[key]):
+                spec = "number"
+            else:
+                spec = "text"
+        kind, dec = (spec, decimals) if isinstance(spec, str) else spec
+        cols.append(Column(str(key), headers.get(key, str(key)), kind, dec))
+    return Table(frame.reset_index(drop=True), cols, check_lang(lang), caption, set(highlight))
+
+
+# --- HTML pieces for notebook outputs ---------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Html:
+    """A piece of HTML already escaped where it holds user text; displays as HTML in notebooks."""
+
+    html: str
+    text: str = ""
+
+    def _repr_html_(self) -> str:
+        return self.html
+
+    def __repr__(self) -> str:
+        return self.text or self.html
+
+
+def paragraph(*parts: str | tuple[str, str], css_class: str | None = None) -> Html:
+    """A paragraph from text parts; a part ``("strong", text)`` or ``("em", text)`` is wrapped. All escaped."""
+    out, plain = [], []
+    for part in parts:
+        if isinstance(part, tuple):
+            tag, text = part
+            if tag not in ("strong", "em"):
+                raise ValueError(f"paragraph part tag {tag!r} is not strong or em")
+            out.append(f"<{tag}>{esc(text)}</{tag}>")
+            plain.append(str(text))
+        else:
+            out.append(esc(part))
+            plain.append(str(part))
+    cls = f' class="{esc(css_class)}"' if css_class else ""
+    return Html(f"<p{cls}>{''.join(out)}</p>", "".join(plain))
+
+
+def notice(text: str, kind: str = "info") -> Html:
+    """A boxed notice (``info`` or ``warn``), escaped."""
+    return Html(f'<div class="notice notice-{esc(kind)}"><p>{esc(text)}</p></div>', str(text))
+
+
+def facts(items: Sequence[tuple[str, str]]) -> Html:
+    """A definition list of ``(label, value)`` pairs: the key facts at the top of a report."""
+    rows = "".join(f"<dt>{esc(k)}</dt><dd>{esc(v)}</dd>" for k, v in items)
+    return Html(f'<dl class="facts">{rows}</dl>', "\n".join(f"{k}: {v}" for k, v in items))
+
+
+def bullet_list(items: Sequence[str]) -> Html:
+    return Html("<ul>" + "".join(f"<li>{esc(i)}</li>" for i in items) + "</ul>", "\n".join(f"- {i}" for i in items))
+
+
+# --- specific tables ------------------------------------------------------------------------------------
+
+def ranking_frame(result: Result, lang: Lang = "sv", decimals: int = 1) -> pd.DataFrame:
+    """The ranking as a plain DataFrame with headers in ``lang`` (for analysts who want pandas)."""
     fw = result.framework
-    table = result.ranking.drop(columns=["code"]).round(decimals)
+    frame = result.ranking.drop(columns=["code"]).round(decimals)
     names = {"rank": t("rank", lang), "name": t("name", lang), "score": t("score", lang)}
     names.update({p.id: fw.label(p.id, lang) for p in fw.pillars})
     return table.rename(columns=names).set_index(t("rank", lang))
@@ -68,3 +251,183 @@ def screening_table(table: pd.DataFrame, lang: Lang = "sv", decimals: int = 1) -
     out["nominee"] = out["nominee"].map({True: "✓", False: ""})
     names = {c: t(c, lang) for c in ("rank", "name", "score", "group_rank", "group_size", "nominee", "skr_group")}
     return out.rename(columns=names).set_index(t("rank", lang))
+    return frame.rename(columns=names).set_index(t("rank", lang))
+
+
+def ranking_table(result: Result, lang: Lang = "sv", decimals: int = 1,
+                  intervals: pd.DataFrame | None = None) -> Table:
+    """Rank, municipality, total score, then each pillar (labels from the criteria file).
+
+    ``intervals`` (``code, rank_low, rank_high``, from the uncertainty analysis) adds a column with
+    each nominee's rank interval when given.
+    """
+    fw = result.framework
+    frame = result.ranking.copy()
+    cols = [Column("rank", t("rank", lang), "int"), Column("name", t("name", lang))]
+    if intervals is not None:
+        iv = intervals.set_index("code")
+        frame["interval"] = [(iv.at[c, "rank_low"], iv.at[c, "rank_high"]) if c in iv.index else (None, None)
+                             for c in frame["code"]]
+        cols.append(Column("interval", t("rank_interval", lang), "range", 0))
+    cols.append(Column("score", t("total_score", lang), "number", decimals))
+    cols += [Column(p.id, fw.label(p.id, lang), "number", decimals) for p in fw.pillars]
+    return Table(frame, cols, check_lang(lang), css_class="ae-table ranking")
+
+
+
+def heading(text: str, level: int = 2) -> Html:
+    """A heading shown by a code cell (escaped); ``h2`` headings go into the report's contents."""
+    if level not in (2, 3, 4):
+        raise ValueError("heading level must be 2, 3 or 4")
+    return Html(f"<h{level}>{esc(text)}</h{level}>", str(text))
+
+
+def unit_label(unit: str | None, lang: Lang) -> str:
+    """A criterion's unit as the criteria file writes it, in English where the phrase is known."""
+    if not unit:
+        return ""
+    return UNITS_EN.get(unit, unit) if lang == "en" else unit
+
+
+# Units of the default criteria file, which writes them in Swedish only.
+UNITS_EN = {
+    "% av befolkningen": "% of the population",
+    "arbetsdagar (median)": "working days (median)",
+    "antal verksamhetsområden (0–7)": "number of service areas (0–7)",
+    "antal tjänster (0–5)": "number of services (0–5)",
+}
+
+
+def interval_table(intervals: pd.DataFrame, ranking: pd.DataFrame, lang: Lang = "sv") -> Table:
+    """Rank, municipality, rank interval, median simulated rank and chance of winning (uncertainty)."""
+    frame = ranking[["rank", "code", "name"]].merge(intervals, on="code", how="left")
+    frame["interval"] = list(zip(frame["rank_low"], frame["rank_high"]))
+    frame["p_first"] = 100 * frame["p_first"].astype(float)
+    cols = [Column("rank", t("rank", lang), "int"), Column("name", t("name", lang)),
+            Column("interval", t("rank_interval", lang), "range", 0),
+            Column("p_first", t("p_first", lang), "percent", 0)]
+    return Table(frame, cols, check_lang(lang), css_class="ae-table compact")
+
+
+def position_table(profile, lang: Lang = "sv") -> Table:
+    """The indicator index with its national and group rank and the two medians (one row)."""
+    pos = profile.position
+    frame = pd.DataFrame([{"index": pos.index,
+                           "national": f"{fmt_int(pos.national_rank, lang)} / {fmt_int(pos.national_n, lang)}",
+                           "group": f"{fmt_int(pos.group_rank, lang)} / {fmt_int(pos.group_n, lang)}",
+                           "group_median": pos.group_median, "national_median": pos.national_median}])
+    cols = [Column("index", t("indicator_index", lang), "number", 1),
+            Column("national", t("national_rank", lang)), Column("group", t("group_rank", lang)),
+            Column("group_median", t("group_median", lang), "number", 1),
+            Column("national_median", t("national_median", lang), "number", 1)]
+    return Table(frame, cols, check_lang(lang), css_class="ae-table compact")
+
+
+def _smart(value: object, lang: Lang, decimals: int = 1) -> str:
+    """A measured value: whole numbers without decimals, others with ``decimals``."""
+    try:
+        whole = float(value) == round(float(value))  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        whole = False
+    return fmt_number(value, lang, 0 if whole else decimals)
+
+
+def criteria_profile_table(criteria: pd.DataFrame, framework, lang: Lang = "sv") -> Table:
+    """Per criterion: basis, measured value and unit, score, peers' median, difference, national rank.
+
+    The median is the SKR group's for an indicator and the nominees' for a jury criterion (the
+    basis column tells which).
+    """
+    f = criteria.copy()
+    f["label"] = [framework.label(c, lang) for c in f["criterion"]]
+    f["basis"] = [t(f"kind_{k}", lang) for k in f["kind"]]
+    # a jury mean keeps its decimal (4,0 beside 2,6); a measured value drops a needless one (5, not 5,0)
+    f["raw"] = [fmt_number(raw, lang, 1) if kind == "jury" else raw for kind, raw in zip(f["kind"], f["raw"])]
+    f["unit_text"] = [t("jury_unit", lang, lo=framework.scale.min, hi=framework.scale.max) if kind == "jury"
+                      else unit_label(unit, lang) for kind, unit in zip(f["kind"], f["unit"])]
+    f["nat"] = [f"{fmt_int(r, lang)} / {fmt_int(n, lang)}" if not pd.isna(r) and n else DASH
+                for r, n in zip(f["national_rank"], f["national_n"])]
+    cols = [Column("label", t("criterion", lang)), Column("basis", t("kind", lang)),
+            Column("raw", t("value", lang), "smart", 1), Column("unit_text", t("unit", lang)),
+            Column("score", t("score", lang), "number", 0),
+            Column("reference_median", t("peers_median", lang), "number", 0),
+            Column("difference", t("difference", lang), "signed", 0), Column("nat", t("national_rank", lang))]
+    table = Table(f, cols, check_lang(lang), css_class="ae-table compact profile-criteria")
+    return table
+
+
+def strengths_table(frame: pd.DataFrame, framework, lang: Lang = "sv", caption: str | None = None) -> Table:
+    """Criteria with score, the peers' median they are compared with, and the difference."""
+    f = frame.copy()
+    f["label"] = [framework.label(c, lang) for c in f["criterion"]]
+    f["compared"] = [t("the_group", lang) if r == "group" else t("the_nominees", lang) for r in f["reference"]]
+    cols = [Column("label", t("criterion", lang)), Column("score", t("score", lang), "number", 0),
+            Column("reference_median", t("peers_median", lang), "number", 0),
+            Column("difference", t("difference", lang), "signed", 0), Column("compared", t("compared_with", lang))]
+    return Table(f, cols, check_lang(lang), caption=caption, css_class="ae-table compact")
+
+
+def jury_table(jury: pd.DataFrame, framework, lang: Lang = "sv") -> Table:
+    """A nominee's jury result per criterion: aggregate on the rubric, on 0–100, jurors, lowest–highest."""
+    f = jury.copy()
+    f["label"] = [framework.label(c, lang) for c in f["criterion"]]
+    f["range"] = list(zip(f["low"], f["high"]))
+    cols = [Column("label", t("criterion", lang)),
+            Column("raw", t("jury_score", lang, lo=framework.scale.min, hi=framework.scale.max), "number", 1),
+            Column("score", t("criterion_score_axis", lang), "number", 0),
+            Column("n_jurors", t("jurors", lang), "int"), Column("range", t("lowest_highest", lang), "range", 0)]
+    return Table(f, cols, check_lang(lang), css_class="ae-table compact")
+
+
+def comments_table(comments: pd.DataFrame, framework, lang: Lang = "sv") -> Table:
+    """The jurors' comments, grouped by criterion (the criterion named once per group)."""
+    f = comments.reset_index(drop=True).copy()
+    starts = [i == 0 or f["criterion"].iloc[i - 1] != f["criterion"].iloc[i] for i in range(len(f))]
+    f["label"] = [framework.label(c, lang) if s else "" for c, s in zip(f["criterion"], starts)]
+    cols = [Column("label", t("criterion", lang)), Column("juror", t("juror", lang)),
+            Column("score", t("jury_score", lang, lo=framework.scale.min, hi=framework.scale.max), "number", 0),
+            Column("comment", t("comment", lang))]
+    return Table(f, cols, check_lang(lang), css_class="ae-table compact comments",
+                 row_classes={i: "group-start" for i, s in enumerate(starts) if s})
+
+
+def what_it_would_take_table(frame: pd.DataFrame, framework, lang: Lang = "sv") -> Table:
+    """Per criterion: the current score, the score needed alone to reach the target rank, the gap."""
+    f = frame.copy()
+    f["label"] = [framework.label(c, lang) for c in f["criterion"]]
+    f["gap"] = f["needed"].astype(float) - f["current"].astype(float)
+    cols = [Column("label", t("criterion", lang)), Column("current", t("score", lang), "number", 0),
+            Column("needed", t("needed", lang), "number", 0), Column("gap", t("difference", lang), "signed", 0),
+            Column("target_rank", t("target_rank", lang), "int")]
+    return Table(f, cols, check_lang(lang), css_class="ae-table compact")
+
+
+def ranking_sentences(result: Result, n_jurors: int | None = None, lang: Lang = "sv") -> list[str]:
+    """The ranking's answer in plain sentences: who won, by how much, over whom (no HTML)."""
+    sv = lang == "sv"
+    fw = result.framework
+    r = result.ranking.sort_values(["rank", "code"], kind="stable")
+    n_j, n_i = len(fw.jury_criteria), len(fw.indicator_criteria)
+    who = (f" av {n_jurors} jurymedlemmar" if sv else f" by {n_jurors} jurors") if n_jurors else ""
+    out = [f"{len(r)} nominerade kommuner bedömdes{who} på {n_j + n_i} kriterier "
+           f"({n_j} bedömda av juryn, {n_i} öppna indikatorer)." if sv else
+           f"{len(r)} nominated municipalities were assessed{who} on {n_j + n_i} criteria "
+           f"({n_j} scored by the jury, {n_i} open indicators)."]
+    if r.empty:
+        return out
+    first = r[r["rank"] == 1]
+    rest = r[r["rank"] > 1].head(2)
+    score = fmt_number(first["score"].iloc[0], lang, 1)
+    runners = [f"{n} ({fmt_number(s, lang, 1)})" for n, s in zip(rest["name"], rest["score"])]
+    joiner = " och " if sv else " and "
+    if len(first) > 1:
+        names = ", ".join(first["name"].iloc[:-1]) + joiner + first["name"].iloc[-1]
+        out.append(f"{names} delar förstaplatsen med {score} poäng." if sv else
+                   f"{names} share first place with {score} points.")
+    else:
+        lead = f"{first['name'].iloc[0]} vinner med {score} poäng" if sv else \
+            f"{first['name'].iloc[0]} wins with {score} points"
+        if runners:
+            lead += (", före " if sv else ", ahead of ") + joiner.join(runners)
+        out.append(lead + ".")
+    return out
