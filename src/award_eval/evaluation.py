@@ -44,7 +44,7 @@ class Result:
     criterion_scores: pd.DataFrame  # long: code, criterion, kind, raw, score, n
     scores: pd.DataFrame  # wide: code × every node id + "index", on 0–100
     ranking: pd.DataFrame  # rank, code, name, score, <pillar ids…>
-    extra: dict = field(default_factory=dict)
+    extra: dict = field(default_factory=dict)  # "data": the AwardData it was computed from
 
 
 def indicator_scores(framework: Framework, data: AwardData, settings: Settings) -> pd.DataFrame:
@@ -93,7 +93,7 @@ def evaluate(framework: Framework, data: AwardData, settings: Settings | None = 
     for pillar in framework.pillars:
         ranking[pillar.id] = wide[pillar.id].to_numpy()
     ranking = ranking.sort_values(["rank", "code"], kind="stable").reset_index(drop=True)
-    return Result(framework, settings, long, wide.reset_index(), ranking)
+    return Result(framework, settings, long, wide.reset_index(), ranking, extra={"data": data})
 
 
 def population_scores(framework: Framework, data: AwardData, settings: Settings | None = None) -> pd.DataFrame:

@@ -234,6 +234,10 @@ def screening_strip(table: pd.DataFrame, lang: Lang = "sv") -> Figure:
     ax.set_xlabel(t("skr_group", lang))
     ax.set_ylabel(t("screening_axis", lang))
     ax.set_title(t("screening_title", lang))
+    ax.spines[["top", "right"]].set_visible(False)
+    return fig
+
+
 # --- uncertainty (award_eval.uncertainty): appended below, one function per figure --------------
 
 _UNCERTAINTY_WORDS = {
