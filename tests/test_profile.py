@@ -1,6 +1,8 @@
 """award_eval.profile: national position, peers, strengths and weaknesses, jury summary."""
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -138,9 +140,18 @@ def test_settings_change_the_profile(fw, data):
     assert a.position.index != b.position.index
 
 
-def test_uncertainty_hooks_are_empty_until_connected(result):
-    assert confidence.rank_intervals(result) is None
-    assert confidence.what_it_would_take(result, "0120") is None
+def test_uncertainty_hooks_are_connected(result):
+    iv = confidence.check_rank_intervals(confidence.rank_intervals(result, seed=1, n=500))
+    assert set(iv["code"]) == set(result.ranking["code"])
+    assert (iv["rank_low"] <= iv["rank_median"]).all() and (iv["rank_median"] <= iv["rank_high"]).all()
+    assert iv["p_first"].sum() == pytest.approx(1.0) and iv.attrs["settings"]["samples"] == 500
+    winner = result.ranking.sort_values("rank")["code"].iloc[0]
+    assert confidence.what_it_would_take(result, winner) is None  # nothing above the winner
+    second = result.ranking.sort_values("rank")["code"].iloc[1]
+    wiwt = confidence.check_what_it_would_take(confidence.what_it_would_take(result, second))
+    assert len(wiwt) and (wiwt["needed"] > wiwt["current"]).all() and (wiwt["target_rank"] == 1).all()
+    bare = dataclasses.replace(result, extra={})  # a Result without its inputs shows no such sections
+    assert confidence.rank_intervals(bare) is None and confidence.what_it_would_take(bare, second) is None
     with pytest.raises(ValueError, match="rank_high"):
         confidence.check_rank_intervals(pd.DataFrame({"code": ["0120"], "rank_low": [1]}))
 
