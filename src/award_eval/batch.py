@@ -223,13 +223,17 @@ def prepare(plan: Plan) -> RunContext:
 # Hashes: what an evaluation depends on
 # ---------------------------------------------------------------------------------------------
 
+#: Modules that decide how evaluations run, not what they produce: left out of :func:`code_hash`.
+RUNNER_MODULES = frozenset({"cli.py", "batch.py", "kernels.py", "plan.py"})
+
+
 @functools.lru_cache(maxsize=None)
 def code_hash() -> str:
-    """SHA-256 over award_eval's own files (code and templates): new code, new results."""
+    """SHA-256 over award_eval's files that shape results (analysis code, report code, templates)."""
     root = Path(__file__).resolve().parent
     digest = hashlib.sha256()
     for path in sorted(p for p in root.rglob("*") if p.is_file() and "__pycache__" not in p.parts
-                       and p.suffix not in (".pyc", ".pyo")):
+                       and p.suffix not in (".pyc", ".pyo") and p.relative_to(root).as_posix() not in RUNNER_MODULES):
         digest.update(path.relative_to(root).as_posix().encode() + b"\0")
         digest.update(hashlib.sha256(path.read_bytes()).digest())
     return digest.hexdigest()
