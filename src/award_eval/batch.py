@@ -30,6 +30,7 @@ import functools
 import hashlib
 import json
 import os
+import re
 import shutil
 import signal
 import tempfile
@@ -83,7 +84,8 @@ class Outcome:
     error: str | None = None
     failed_cell: int | None = None  # index of the failing cell in the executed notebook
     failed_execution_count: int | None = None  # its "In [n]"
-    failed_source: str | None = None  # its first line
+    failed_line: int | None = None  # the line of the cell that raised (from the traceback)
+    failed_source: str | None = None  # that line's code (else the cell's first line)
     files: dict[str, str] = field(default_factory=dict)  # output file → sha256
 
     @property
@@ -102,13 +104,17 @@ class Outcome:
         return cls(**{**known, **changes})
 
     def failure_line(self, out_dir: Path | None = None) -> str:
-        """``FAILED <id>: cell 4 (In [3]: result = evaluate(…)) — ZeroDivisionError: division by zero``."""
+        """``FAILED <id>: cell 4 (In [3]), line 2: x = 1 / 0 — ZeroDivisionError: division by zero``."""
         cell = ""
         if self.failed_cell is not None:
-            inner = f"In [{self.failed_execution_count}]" if self.failed_execution_count else "not executed"
+            cell = f"cell {self.failed_cell}"
+            if self.failed_execution_count:
+                cell += f" (In [{self.failed_execution_count}])"
+            if self.failed_line:
+                cell += f", line {self.failed_line}"
             if self.failed_source:
-                inner += f": {self.failed_source}"
-            cell = f"cell {self.failed_cell} ({inner}) — "
+                cell += f": {self.failed_source}"
+            cell += " — "
         where = ""
         if out_dir is not None:
             where = f"\n         notebook: {out_dir / (self.id + '.failed') / 'notebook.ipynb'}"
@@ -390,8 +396,7 @@ def execute_evaluation(ctx: RunContext, spec: EvaluationSpec, work: Path, pool: 
         outcome.error = f"{exc.ename}: {exc.evalue}".strip()
         outcome.failed_cell = exc.cell_index
         outcome.failed_execution_count = exc.exec_count
-        source = [line for line in (exc.source or "").splitlines() if line.strip() and not line.startswith("#")]
-        outcome.failed_source = (source[0][:80] + ("…" if len(source[0]) > 80 else "")) if source else None
+        outcome.failed_line, outcome.failed_source = _failing_line(exc.traceback, exc.source or "")
         with contextlib.suppress(Exception):
             outcome.cells_seconds = _cells_seconds(nbformat.read(str(executed), as_version=4))
     except (KernelStartError, PoolClosed) as exc:
@@ -403,6 +408,24 @@ def execute_evaluation(ctx: RunContext, spec: EvaluationSpec, work: Path, pool: 
     outcome.seconds = time.perf_counter() - start
     outcome.files = _output_files(work) if outcome.status == "done" else {}
     return outcome
+
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+
+
+def _failing_line(traceback: list[str] | None, source: str) -> tuple[int | None, str | None]:
+    """The line of the cell that raised (IPython's ``Cell In[3], line 4``) and its code."""
+    lines = source.splitlines()
+    for entry in traceback or []:
+        match = re.search(r"Cell In\s*\[\d*\], line (\d+)", _ANSI.sub("", entry))
+        if match and 0 < int(match.group(1)) <= len(lines):
+            return int(match.group(1)), _short(lines[int(match.group(1)) - 1].strip())
+    first = [line.strip() for line in lines if line.strip() and not line.lstrip().startswith("#")]
+    return None, _short(first[0]) if first else None
+
+
+def _short(text: str, limit: int = 80) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _cells_seconds(nb: Any) -> float:

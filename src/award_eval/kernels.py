@@ -766,10 +766,28 @@ def register_engine() -> None:
             try:
                 return super().execute_managed_notebook(nb_man, kernel_name, **kwargs)
             except (CellTimeoutError, DeadKernelError) as exc:
+                _cancel_leftover_tasks()
                 _fail_running_cell(nb_man, exc)
                 return nb_man.nb
 
     papermill_engines.register(ENGINE_NAME, PoolEngine)
+
+
+def _cancel_leftover_tasks() -> None:
+    """nbclient leaves its output-polling task pending after a timeout; end it in this thread's loop."""
+    try:
+        from jupyter_core.utils import ensure_event_loop
+
+        loop = ensure_event_loop()
+        if loop.is_running():
+            return
+        pending = [t for t in asyncio.all_tasks(loop) if not t.done()]
+        for task in pending:
+            task.cancel()
+        if pending:
+            loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+    except Exception:  # noqa: BLE001 - only tidiness is at stake
+        pass
 
 
 def _fail_running_cell(nb_man: Any, exc: BaseException) -> None:

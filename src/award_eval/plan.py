@@ -129,9 +129,8 @@ def _yaml_loc(loc: tuple) -> str:
     for part in loc:
         if isinstance(part, int):
             text += f"[{part}]"
-        elif part in ("str", "int", "float", "bool", "literal['nominees','municipalities']",
-                      "list[union[str,bool,int,float]]", "Label"):
-            continue  # pydantic's names of union members, not a place in the file
+        elif part in ("str", "int", "float", "bool", "Label") or "[" in str(part):
+            continue  # pydantic's names of union members (str, literal[...], list[...]), not a place in the file
         else:
             text += ("." if text else "") + str(part)
     return text
@@ -233,7 +232,13 @@ def load_plan(path: str | Path) -> Plan:
         err = exc.errors()[0]
         loc = _yaml_loc(err["loc"])
         value = err["loc"][-1] if err["type"] == "extra_forbidden" else err.get("input")
-        expected = "no such key (unknown key)" if err["type"] == "extra_forbidden" else err["msg"]
+        if err["type"] == "extra_forbidden":
+            expected = "no such key (unknown key)"
+        elif ".foreach" in loc:
+            loc = loc[: loc.index(".foreach") + len(".foreach")]
+            expected = "nominees, municipalities or a list of values (text or numbers)"
+        else:
+            expected = err["msg"].removeprefix("Input should be ").removeprefix("Value error, ")
         raise InputError(path, expected, yaml_path=loc, value=value) from None
     defaults = {k: (_absolute(base, v) if k in PATH_PARAMETERS else v) for k, v in parsed.defaults.items()}
     for name in defaults:
