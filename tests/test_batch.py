@@ -279,7 +279,7 @@ def test_one_run_at_a_time_per_output_folder(tmp_path):
     out = tmp_path / "out"
     out.mkdir()
     with _locked(out):
-        with pytest.raises(InputError, match="no other award-eval run"):
+        with pytest.raises(InputError, match="another award-eval run is using this output folder"):
             run_plan(plan, out, progress=False, warmup=())
 
 

@@ -291,7 +291,8 @@ def _locked(out_dir: Path) -> Iterator[None]:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
-            raise InputError(out_dir, "an output folder that no other award-eval run is using", has_value=False) from None
+            raise InputError(out_dir, "another award-eval run is using this output folder (wait for it, or choose another --out)",
+                             has_value=False) from None
         yield
     finally:
         os.close(fd)
@@ -538,15 +539,15 @@ class _DaskExecutor:
         try:
             from distributed import Client
         except ImportError:
-            raise InputError(None, "Dask installed for --dask: pip install 'award-eval[dask]'", has_value=False) from None
+            raise InputError("--dask", "needs Dask: pip install 'award-eval[dask]'", has_value=False) from None
         self.ctx, self.out_dir, self.kernel, self.timeout = ctx, out_dir, kernel, timeout
         self.requested, self.warmup = kernel_start, warmup
         self.run_id = uuid.uuid4().hex
         self.methods: set[str] = set()
         try:
-            self.client = Client(address, timeout=30)
+            self.client = Client(address)
         except (OSError, TimeoutError) as exc:
-            raise InputError(None, f"a reachable Dask scheduler ({exc})", value=address) from None
+            raise InputError("--dask", f"the address of a reachable Dask scheduler ({exc})", value=address) from None
         self.ctx_future = self.client.scatter(ctx, broadcast=True)
         self.futures: list[Any] = []
 
@@ -662,19 +663,29 @@ def run_plan(plan: Plan, out_dir: str | Path, jobs: int | None = None, progress:
     ctx = prepare(plan)
     kernel = kernel or kernel_name()
     digests = {s.id: evaluation_hash(ctx, s, kernel) for s in plan.evaluations}
-    out_dir.mkdir(parents=True, exist_ok=True)
-    with _locked(out_dir), _sigterm_as_interrupt():
-        _sweep(out_dir)
+    with contextlib.ExitStack() as stack:
+        stack.enter_context(_sigterm_as_interrupt())
+        existed = out_dir.is_dir()
+        if existed:
+            stack.enter_context(_locked(out_dir))
+            _sweep(out_dir)
         outcomes: dict[str, Outcome] = {}
         for spec in plan.evaluations:
-            previous = None if force else _current(out_dir, spec, digests[spec.id])
+            previous = None if force or not existed else _current(out_dir, spec, digests[spec.id])
             outcomes[spec.id] = previous or _new_outcome(ctx, spec, digests[spec.id])
         todo = [s for s in plan.evaluations if outcomes[s.id].status == "pending"]
         result = RunResult([outcomes[s.id] for s in plan.evaluations], out_dir,
                            executor="dask" if dask else "local")
-        if todo:
-            _execute(ctx, todo, outcomes, result, digests, out_dir, jobs, progress, started,
-                     dask=dask, timeout=timeout, kernel_start=kernel_start, warmup=warmup, kernel=kernel)
+        executor: Any = None
+        if todo:  # a Dask scheduler that cannot be reached stops the run here, before anything is written
+            executor = (_DaskExecutor(dask, ctx, out_dir, kernel, timeout, kernel_start, warmup) if dask
+                        else _LocalExecutor(ctx, out_dir, kernel, jobs, timeout, kernel_start, warmup))
+            stack.callback(executor.close)
+        if not existed:
+            out_dir.mkdir(parents=True, exist_ok=True)
+            stack.enter_context(_locked(out_dir))
+        if executor is not None:
+            _execute(ctx, executor, todo, outcomes, result, digests, out_dir, progress, started)
         result.outcomes = [outcomes[s.id] for s in plan.evaluations]
         result.seconds = time.perf_counter() - started
         manifest = _manifest(ctx, outcomes, result)
@@ -685,14 +696,11 @@ def run_plan(plan: Plan, out_dir: str | Path, jobs: int | None = None, progress:
     return result
 
 
-def _execute(ctx: RunContext, todo: list[EvaluationSpec], outcomes: dict[str, Outcome], result: RunResult,
-             digests: dict[str, str], out_dir: Path, jobs: int, progress: bool, started: float, *,
-             dask: str | None, timeout: float | None, kernel_start: str, warmup: Any, kernel: str) -> None:
+def _execute(ctx: RunContext, executor: Any, todo: list[EvaluationSpec], outcomes: dict[str, Outcome],
+             result: RunResult, digests: dict[str, str], out_dir: Path, progress: bool, started: float) -> None:
     from tqdm.auto import tqdm
 
     n = len(ctx.plan.evaluations)
-    executor: Any = (_DaskExecutor(dask, ctx, out_dir, kernel, timeout, kernel_start, warmup) if dask
-                     else _LocalExecutor(ctx, out_dir, kernel, jobs, timeout, kernel_start, warmup))
     bar = tqdm(total=n, initial=n - len(todo), desc="award-eval", unit="eval", disable=not progress,
                dynamic_ncols=True, smoothing=0.05)
     last_write = 0.0
