@@ -415,15 +415,15 @@ class StartedKernel:
         self.signal(signal.SIGKILL)
 
 
-def kernel_command(kernel_name: str) -> tuple[list[str], dict[str, str], str]:
-    """The kernelspec's argv (``{connection_file}`` left in), extra environment and language."""
+def kernel_command(kernel_name: str) -> tuple[list[str], dict[str, str], str, Any]:
+    """The kernelspec's argv (``{connection_file}`` left in), extra environment, language, and the spec."""
     from jupyter_client.kernelspec import KernelSpecManager
 
     spec = KernelSpecManager().get_kernel_spec(kernel_name)
     argv = list(spec.argv)
     if argv and argv[0] in {"python", f"python{sys.version_info[0]}", "python%i.%i" % sys.version_info[:2]}:
         argv[0] = sys.executable  # what jupyter_client does for the native kernel
-    return argv, dict(spec.env or {}), spec.language
+    return argv, dict(spec.env or {}), spec.language, spec
 
 
 def fork_prefix(argv: list[str]) -> list[str] | None:
@@ -464,7 +464,7 @@ class KernelPool:
         self.startup_timeout = startup_timeout
         self.preloaded: list[str] = []
         self.preload_failed: dict[str, str] = {}
-        self._argv, self._env, self._language = kernel_command(kernel_name)
+        self._argv, self._env, self._language, self.spec = kernel_command(kernel_name)
         self._dir: Path | None = None
         self._zygote: _Zygote | None = None
         self._cond = threading.Condition()
@@ -728,11 +728,71 @@ def _provisioner_class():
 
 
 @functools.lru_cache(maxsize=None)
+def _client_class():
+    import queue
+
+    from jupyter_client.asynchronous import AsyncKernelClient
+
+    class PoolKernelClient(AsyncKernelClient):  # type: ignore[misc, valid-type]
+        """jupyter_client's client, with a ready-check that has no fixed waits.
+
+        The stock ``wait_for_ready`` ends with 0.2 s of listening for silence on IOPub (and waits
+        0.2 s more whenever IOPub is quiet), which is most of a pre-started kernel's hand-over.
+        Here: send ``kernel_info`` and return as soon as its reply (shell) and the kernel's
+        ``idle`` status for it (IOPub) have both arrived — the second proves this client's IOPub
+        subscription is live, so no output of the first cell can be missed.
+        """
+
+        async def _async_wait_for_ready(self, timeout: float | None = None) -> None:
+            deadline = time.monotonic() + (STARTUP_TIMEOUT if timeout is None else timeout)
+            while True:
+                msg_id = self.kernel_info()
+                reply = None
+                idle = False
+                attempt_ends = time.monotonic() + 0.5
+                while time.monotonic() < attempt_ends and not (reply and idle):
+                    if reply is None:
+                        try:
+                            msg = await self.shell_channel.get_msg(timeout=0.005)
+                            if msg["parent_header"].get("msg_id") == msg_id:
+                                reply = msg
+                        except queue.Empty:
+                            pass
+                    if not idle:
+                        try:
+                            msg = await self.iopub_channel.get_msg(timeout=0.005)
+                            idle = (msg["parent_header"].get("msg_id") == msg_id and msg["msg_type"] == "status"
+                                    and msg["content"].get("execution_state") == "idle")
+                        except queue.Empty:
+                            pass
+                if reply is not None and idle:
+                    self._handle_kernel_info_reply(reply)
+                    return
+                if not await self._async_is_alive():
+                    raise RuntimeError("Kernel died before replying to kernel_info")
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"Kernel didn't respond in {timeout} seconds")
+
+        wait_for_ready = _async_wait_for_ready  # the base class binds the stock function by name
+
+    return PoolKernelClient
+
+
+@functools.lru_cache(maxsize=None)
 def _manager_base():
     from jupyter_client.manager import AsyncKernelManager
 
     class _Base(AsyncKernelManager):  # type: ignore[misc, valid-type]
         pool: KernelPool | None = None
+
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self.client_factory = _client_class()
+            if self.pool is not None and self.kernel_name == self.pool.kernel_name:
+                self._kernel_spec = self.pool.spec  # looked up once per pool, not per notebook
+
+        async def _async_wait(self, pollinterval: float = 0.1) -> None:
+            await super()._async_wait(pollinterval=0.01)  # a killed kernel is gone in milliseconds
 
         async def _async_pre_start_kernel(self, **kw: Any):  # type: ignore[override]
             if self.provisioner is None:
