@@ -446,17 +446,17 @@ class _LocalExecutor:
     name = "local"
 
     def __init__(self, ctx: RunContext, out_dir: Path, kernel: str, jobs: int, timeout: float | None,
-                 kernel_start: str, warmup: Any) -> None:
-        from .kernels import WARMUP, KernelPool
-
+                 kernel_start: str, warmup: Any, pool: Any = None) -> None:
         self.ctx, self.out_dir, self.timeout = ctx, out_dir, timeout
-        self.pool = KernelPool(kernel, size=jobs, method=kernel_start,
-                               warmup=WARMUP if warmup is None else warmup)
+        self.pool = pool if pool is not None else _new_pool(kernel, jobs, kernel_start, warmup)
         self.threads = ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="award-eval")
         self.stop = threading.Event()
 
     def start(self) -> None:
-        self.pool.start()
+        from . import report  # noqa: F401 - imported once here rather than inside the first evaluation
+
+        if self.pool._dir is None:  # not started early
+            self.pool.start()
 
     @property
     def kernel_start(self) -> str:
@@ -485,6 +485,12 @@ class _LocalExecutor:
         self.stop.set()
         self.threads.shutdown(wait=True, cancel_futures=True)
         self.pool.close()
+
+
+def _new_pool(kernel: str, size: int, kernel_start: str, warmup: Any) -> Any:
+    from .kernels import WARMUP, KernelPool
+
+    return KernelPool(kernel, size=size, method=kernel_start, warmup=WARMUP if warmup is None else warmup)
 
 
 # Worker side of the Dask executor: one kernel pool per worker process and run.
@@ -660,10 +666,15 @@ def run_plan(plan: Plan, out_dir: str | Path, jobs: int | None = None, progress:
     started = time.perf_counter()
     out_dir = Path(out_dir).resolve()
     jobs = max(1, int(jobs or os.cpu_count() or 1))
-    ctx = prepare(plan)
     kernel = kernel or kernel_name()
-    digests = {s.id: evaluation_hash(ctx, s, kernel) for s in plan.evaluations}
     with contextlib.ExitStack() as stack:
+        early = None
+        if dask is None and (force or not (out_dir / "manifest.json").is_file()):
+            # most likely everything runs: the kernel server imports while the inputs are checked
+            early = _new_pool(kernel, jobs, kernel_start, warmup).start()
+            stack.callback(early.close)
+        ctx = prepare(plan)
+        digests = {s.id: evaluation_hash(ctx, s, kernel) for s in plan.evaluations}
         stack.enter_context(_sigterm_as_interrupt())
         existed = out_dir.is_dir()
         if existed:
@@ -679,7 +690,7 @@ def run_plan(plan: Plan, out_dir: str | Path, jobs: int | None = None, progress:
         executor: Any = None
         if todo:  # a Dask scheduler that cannot be reached stops the run here, before anything is written
             executor = (_DaskExecutor(dask, ctx, out_dir, kernel, timeout, kernel_start, warmup) if dask
-                        else _LocalExecutor(ctx, out_dir, kernel, jobs, timeout, kernel_start, warmup))
+                        else _LocalExecutor(ctx, out_dir, kernel, jobs, timeout, kernel_start, warmup, pool=early))
             stack.callback(executor.close)
         if not existed:
             out_dir.mkdir(parents=True, exist_ok=True)

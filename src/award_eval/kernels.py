@@ -302,12 +302,16 @@ class _Zygote:
         self._next = 0
         self._reader = threading.Thread(target=self._read, name="award-eval-zygote", daemon=True)
         self._reader.start()
+
+    def wait_ready(self, timeout: float = STARTUP_TIMEOUT) -> dict:
+        """Block until the zygote has imported the warm-up modules; its ready message."""
         with self._cond:
             if not self._cond.wait_for(lambda: self.info is not None or self._dead, timeout):
                 self.close()
-                raise KernelStartError(f"the kernel server did not start within {timeout:.0f} s{_tail(log)}")
+                raise KernelStartError(f"the kernel server did not start within {timeout:.0f} s{_tail(self._log)}")
             if self.info is None:
-                raise KernelStartError(f"the kernel server exited at start{_tail(log)}")
+                raise KernelStartError(f"the kernel server exited at start{_tail(self._log)}")
+            return self.info
 
     def _read(self) -> None:
         assert self.proc.stdout is not None
@@ -359,6 +363,8 @@ class _Zygote:
 
     def close(self) -> None:
         """End of stdin: the zygote kills the kernels it still has and exits."""
+        if self.info is None:  # still importing: no kernel yet, nothing to wait for
+            self.proc.kill()
         try:
             if self.proc.stdin:
                 self.proc.stdin.close()
@@ -478,28 +484,49 @@ class KernelPool:
 
     # -- lifecycle -------------------------------------------------------------------------
     def start(self) -> "KernelPool":
+        """Start the pool and return at once: the zygote imports and the first kernels start in
+        the background (:meth:`take` waits for them)."""
         # a short private folder: Unix socket paths must stay under ~100 characters
         self._dir = Path(tempfile.mkdtemp(prefix="ae-"))
         prefix = fork_prefix(self._argv) if self.requested_method in ("auto", "fork") else None
         if self.requested_method == "fork" and prefix is None:
             raise KernelStartError(f"kernel {self.kernel_name!r} cannot be forked (not `python -m ipykernel_launcher`)")
-        self.method = "spawn"
+        self.method = "fork" if prefix is not None else "spawn"
         if prefix is not None:
             try:
-                self._zygote = _Zygote(prefix, self.warmup, self._dir / "zygote.log", self.cwd,
-                                       timeout=self.startup_timeout * 2)
-                self.preloaded = list(self._zygote.info.get("loaded", []))  # type: ignore[union-attr]
-                self.preload_failed = dict(self._zygote.info.get("failed", {}))  # type: ignore[union-attr]
-                self.method = "fork"
-            except KernelStartError:
+                self._zygote = _Zygote(prefix, self.warmup, self._dir / "zygote.log", self.cwd)
+            except OSError as exc:
                 if self.requested_method == "fork":
-                    raise
-        workers = 1 if self.method == "fork" else self.size
-        for i in range(workers):
-            t = threading.Thread(target=self._fill, name=f"award-eval-kernel-starter-{i}", daemon=True)
-            t.start()
-            self._threads.append(t)
+                    raise KernelStartError(f"the kernel server did not start: {exc}") from None
+                self.method = "spawn"
+        boot = threading.Thread(target=self._boot, name="award-eval-kernel-boot", daemon=True)
+        self._threads.append(boot)
+        boot.start()
         return self
+
+    def _boot(self) -> None:
+        if self._zygote is not None:
+            try:
+                info = self._zygote.wait_ready(self.startup_timeout * 2)
+                self.preloaded = list(info.get("loaded", []))
+                self.preload_failed = dict(info.get("failed", {}))
+            except KernelStartError as exc:
+                if self.requested_method == "fork" or self._closed:
+                    with self._cond:
+                        self._ready.append(exc)
+                        self._cond.notify_all()
+                    return
+                self._zygote = None
+                self.method = "spawn"  # auto: a kernel per process, as jupyter_client starts them
+        workers = 1 if self.method == "fork" else self.size
+        with self._cond:
+            if self._closed:
+                return
+            for i in range(1, workers):
+                t = threading.Thread(target=self._fill, name=f"award-eval-kernel-starter-{i}", daemon=True)
+                self._threads.append(t)
+                t.start()
+        self._fill()
 
     def __enter__(self) -> "KernelPool":
         return self.start()
@@ -519,10 +546,10 @@ class KernelPool:
             self._cond.notify_all()
         for k in waiting + live:
             k.kill()
-        for t in self._threads:
-            t.join(timeout=self.startup_timeout)
         if self._zygote is not None:
             self._zygote.close()
+        for t in list(self._threads):
+            t.join(timeout=self.startup_timeout)
         if self._dir is not None:
             shutil.rmtree(self._dir, ignore_errors=True)
 
