@@ -187,6 +187,10 @@ def main(argv: list[str] | None = None) -> int:
                  f"(of which report {statistics.median(reports):.2f} s)")
     lines.append(f"amortised: {run_s * args.jobs / total:.2f} s of a worker per notebook against "
                  f"{statistics.mean(cells):.2f} s of cells (mean)")
+    waits = [e.get("kernel_wait_seconds", 0.0) for e in ran]
+    waited = [w for w in waits if w > 0.05]
+    lines.append(f"waited for a kernel: {len(waited)} of {len(ran)} evaluations"
+                 + (f" (longest {max(waited):.2f} s: the first ones wait for the kernel server's imports)" if waited else ""))
     lines.append(f"second run, everything unchanged: {rerun_s:.1f} s")
     if serial_s is not None:
         same, differ = compare_results(work / "serial", work / "run", ids[:serial_n])

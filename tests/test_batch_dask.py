@@ -25,7 +25,7 @@ def _comparable(manifest: dict) -> dict:
     for key in ("run", "git_commit"):
         manifest.pop(key, None)
     for entry in manifest["evaluations"]:
-        for key in ("seconds", "cells_seconds", "report_seconds"):
+        for key in ("seconds", "cells_seconds", "report_seconds", "kernel_wait_seconds"):
             entry.pop(key)
         entry["files"].pop("notebook.ipynb")
     return manifest

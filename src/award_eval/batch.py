@@ -81,6 +81,7 @@ class Outcome:
     seconds: float = 0.0  # wall time: kernel hand-over, cells, report, files
     cells_seconds: float = 0.0  # the cells' own execution time (papermill's per-cell durations)
     report_seconds: float = 0.0
+    kernel_wait_seconds: float = 0.0  # how long it waited for a started kernel (0 when one was ready)
     error: str | None = None
     failed_cell: int | None = None  # index of the failing cell in the executed notebook
     failed_execution_count: int | None = None  # its "In [n]"
@@ -94,7 +95,7 @@ class Outcome:
 
     def record(self) -> dict[str, Any]:
         rec = asdict(self)
-        for key in ("seconds", "cells_seconds", "report_seconds"):
+        for key in ("seconds", "cells_seconds", "report_seconds", "kernel_wait_seconds"):
             rec[key] = round(rec[key], 3)
         return rec
 
@@ -385,6 +386,7 @@ def execute_evaluation(ctx: RunContext, spec: EvaluationSpec, work: Path, pool: 
     params = notebook_parameters(ctx.plan, spec, ctx.declared.get(spec.notebook, {}), output_dir=work)
     executed = work / "notebook.ipynb"
     start = time.perf_counter()
+    pool.waited()
     try:
         nb = execute_notebook(pool, spec.notebook, executed, params, timeout=timeout)
         outcome.cells_seconds = _cells_seconds(nb)
@@ -407,6 +409,7 @@ def execute_evaluation(ctx: RunContext, spec: EvaluationSpec, work: Path, pool: 
         outcome.status = "failed"
         outcome.error = f"{type(exc).__name__}: {exc}".strip().splitlines()[0]
     outcome.seconds = time.perf_counter() - start
+    outcome.kernel_wait_seconds = pool.waited()
     outcome.files = _output_files(work) if outcome.status == "done" else {}
     return outcome
 

@@ -480,6 +480,7 @@ class KernelPool:
         self._closed = False
         self._threads: list[threading.Thread] = []
         self._count = 0
+        self._local = threading.local()
         self.manager_class = _bind(self)
 
     # -- lifecycle -------------------------------------------------------------------------
@@ -558,8 +559,21 @@ class KernelPool:
         return self._closed
 
     # -- handing out -------------------------------------------------------------------------
+    def waited(self) -> float:
+        """Seconds this thread's last :meth:`take` waited for a kernel (then reset to 0)."""
+        seconds = getattr(self._local, "waited", 0.0)
+        self._local.waited = 0.0
+        return seconds
+
     def take(self, timeout: float | None = None) -> StartedKernel:
         """A started, answering kernel that has run nothing; the caller owns it from now on."""
+        started = time.monotonic()
+        try:
+            return self._take(timeout)
+        finally:
+            self._local.waited = time.monotonic() - started
+
+    def _take(self, timeout: float | None) -> StartedKernel:
         limit = self.startup_timeout * 3 if timeout is None else timeout
         with self._cond:
             if not self._cond.wait_for(lambda: self._ready or self._closed, limit):
