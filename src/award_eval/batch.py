@@ -258,10 +258,13 @@ def portable_parameters(plan: Plan, params: dict[str, Any]) -> dict[str, Any]:
 
 
 def evaluation_hash(ctx: RunContext, spec: EvaluationSpec, kernel: str) -> str:
-    """SHA-256 of what the evaluation's results depend on."""
+    """SHA-256 of what the evaluation's results depend on: the notebook file, the parameters it
+    receives (paths relative to the plan), the input files (criteria and data), award_eval's own
+    code, the kernel's name and the versions of the key packages (numpy, pandas, …)."""
     params = portable_parameters(ctx.plan, notebook_parameters(ctx.plan, spec, ctx.declared.get(spec.notebook, {})))
     payload = {"scheme": HASH_SCHEME, "notebook": _file_hash(spec.notebook), "parameters": params,
-               "inputs": ctx.provenance.get("inputs", {}), "code": code_hash(), "kernel": kernel}
+               "inputs": ctx.provenance.get("inputs", {}), "code": code_hash(), "kernel": kernel,
+               "packages": ctx.provenance.get("packages", {})}
     return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
 
 
