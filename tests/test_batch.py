@@ -350,3 +350,19 @@ def test_kill_9_then_run_again_finishes_with_the_same_bytes_as_a_clean_run(tmp_p
         for name in RESULTS:
             assert (killed / eid / name).read_bytes() == (clean / eid / name).read_bytes(), f"{eid}/{name}"
     assert (killed / "index.html").read_bytes() == (clean / "index.html").read_bytes()
+
+
+def test_a_kernel_that_cannot_start_fails_its_evaluations_with_the_reason(tmp_path, monkeypatch):
+    spec_dir = tmp_path / "share" / "kernels" / "broken"
+    spec_dir.mkdir(parents=True)
+    (spec_dir / "kernel.json").write_text(json.dumps({
+        "argv": [sys.executable, "-c", "import sys; print('no kernel here', file=sys.stderr); sys.exit(3)",
+                 "-f", "{connection_file}"],
+        "display_name": "broken", "language": "python"}), encoding="utf-8")
+    monkeypatch.setenv("JUPYTER_PATH", str(tmp_path / "share"))
+    nb = small_notebook(tmp_path)
+    plan = write_plan(tmp_path, f"  - {{id: 'k-{{item}}', notebook: {nb}, foreach: [a, b], as: code}}\n")
+    result = run_plan(load_plan(plan), tmp_path / "out", jobs=2, progress=False, kernel="broken")
+    assert result.kernel_start == "spawn" and [o.status for o in result] == ["failed", "failed"]
+    assert all("kernel did not start" in o.error and "exited with code 3" in o.error
+               and "no kernel here" in o.error for o in result), result.summary()

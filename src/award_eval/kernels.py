@@ -481,6 +481,7 @@ class KernelPool:
         self._threads: list[threading.Thread] = []
         self._count = 0
         self._local = threading.local()
+        self._fatal: BaseException | None = None
         self.manager_class = _bind(self)
 
     # -- lifecycle -------------------------------------------------------------------------
@@ -514,12 +515,13 @@ class KernelPool:
             except KernelStartError as exc:
                 if self.requested_method == "fork" or self._closed:
                     with self._cond:
-                        self._ready.append(exc)
+                        self._fatal = exc  # every take() fails at once with the reason
                         self._cond.notify_all()
                     return
                 self._zygote = None
                 self.method = "spawn"  # auto: a kernel per process, as jupyter_client starts them
-        workers = 1 if self.method == "fork" else self.size
+        # forks are quick; the starters mostly wait for new kernels to answer
+        workers = min(self.size, 4) if self.method == "fork" else self.size
         with self._cond:
             if self._closed:
                 return
@@ -576,10 +578,12 @@ class KernelPool:
     def _take(self, timeout: float | None) -> StartedKernel:
         limit = self.startup_timeout * 3 if timeout is None else timeout
         with self._cond:
-            if not self._cond.wait_for(lambda: self._ready or self._closed, limit):
+            if not self._cond.wait_for(lambda: self._ready or self._closed or self._fatal, limit):
                 raise KernelStartError(f"no kernel became ready within {limit:.0f} s")
             if self._closed:
                 raise PoolClosed("the run is stopping")
+            if self._fatal is not None:
+                raise self._fatal
             item = self._ready.popleft()
             self._cond.notify_all()
             if isinstance(item, BaseException):
