@@ -160,6 +160,7 @@ def main(argv: list[str] | None = None) -> int:
         serial_s, serial_n = serial_loop(plan_path, work / "serial", args.serial_sample)
     env["load_between"] = round(os.getloadavg()[0], 2) if hasattr(os, "getloadavg") else None
     run_s = award_eval_run(plan_path, work / "run", args.jobs, "--quiet")
+    env["load_after_run"] = round(os.getloadavg()[0], 2) if hasattr(os, "getloadavg") else None
     manifest = json.loads((work / "run" / "manifest.json").read_text(encoding="utf-8"))
     rerun_s = award_eval_run(plan_path, work / "run", args.jobs, "--quiet")
 
@@ -170,8 +171,9 @@ def main(argv: list[str] | None = None) -> int:
     reports = [e["report_seconds"] for e in ran]
     inside = manifest["run"]["seconds"]
 
-    lines = [f"evaluations: {total} (demo plan + {n} profiles) on {env['cores']} cores, Python {env['python']}, "
-             f"load average before {env['load_before']}"]
+    lines = [f"evaluations: {total} (demo plan + {n} profiles) on {env['cores']} cores, Python {env['python']}; "
+             f"1-min load average before {env['load_before']}, after the serial loop {env['load_between']}, "
+             f"after award-eval {env['load_after_run']} (anything above ~2 means other processes shared the cores)"]
     if note:
         lines.append(note)
     if serial_s is not None:

@@ -136,6 +136,11 @@ def _serve() -> None:
 
     import ipykernel.kernelapp  # noqa: F401 - the kernel's own start-up cost, paid once
 
+    try:  # what every IPythonKernel imports when it is created (debugpy, ~0.3 s)
+        import ipykernel.debugger  # noqa: F401
+    except Exception:  # noqa: BLE001 - no debugger: the kernel imports nothing more either
+        pass
+
     loaded, failed = _preload(warmup)
     wake_r, wake_w = os.pipe()
     os.set_blocking(wake_r, False)
