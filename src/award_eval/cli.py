@@ -8,7 +8,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from pathlib import Path
 
 from .errors import AwardEvalError, EvaluationFailed, InputError, PlanError
 
@@ -17,15 +16,11 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from .batch import run_plan
     from .plan import load_plan
 
-    plan = load_plan(args.plan)
-    outcomes = run_plan(plan, args.out, jobs=args.jobs, progress=not args.quiet)
-    failed = [o for o in outcomes if o.status == "failed"]
-    done = len(outcomes) - len(failed)
-    print(f"{done} done, {len(failed)} failed")
-    for o in failed:
-        print(f"  FAILED {o.id}: cell {o.failed_cell}: {o.error}  (notebook kept in {Path(args.out) / (o.id + '.failed')})")
-    print(f"Reports: {(Path(args.out) / 'index.html').resolve()}")
-    return 1 if failed else 0
+    result = run_plan(load_plan(args.plan), args.out, jobs=args.jobs, progress=not args.quiet, force=args.force,
+                      dask=args.dask, timeout=args.timeout, kernel_start=args.kernel_start)
+    print(result.summary())
+    print(f"Reports: {result.index}")
+    return 1 if result.failed else 0
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
@@ -98,14 +93,35 @@ def _cmd_kolada_fetch(args: argparse.Namespace) -> int:
     return 0
 
 
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a number of at least 1, got {value}")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="award-eval", description="Evaluate nominees for a municipal award.")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    run = sub.add_parser("run", help="execute every evaluation of a plan and render the reports")
+    run = sub.add_parser("run", help="execute every evaluation of a plan and render the reports",
+                         description="Execute every evaluation of a plan in parallel, each in a fresh kernel; "
+                                     "skip those unchanged since the last run into the same folder.")
     run.add_argument("plan", help="plan file (YAML)")
     run.add_argument("--out", required=True, help="output folder, e.g. runs/demo")
-    run.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="evaluations run in parallel (default: cores)")
+    run.add_argument("--jobs", type=_positive_int, default=os.cpu_count() or 1,
+                     help="evaluations run in parallel (default: the number of cores)")
+    run.add_argument("--force", action="store_true", help="run every evaluation, also those unchanged since the last run")
+    run.add_argument("--dask", metavar="SCHEDULER_ADDRESS",
+                     help="run on an existing Dask cluster, e.g. tcp://10.0.0.5:8786 (pip install 'award-eval[dask]')")
+    run.add_argument("--timeout", type=_positive_int, default=900, metavar="SECONDS",
+                     help="longest a single cell may run (default 900)")
+    run.add_argument("--kernel-start", choices=("auto", "fork", "spawn"), default="auto",
+                     help="how kernels are started ahead of need (default auto: fork from a warmed-up process "
+                          "where possible; see docs/batch.md)")
     run.add_argument("--quiet", action="store_true", help="no progress bar")
     run.set_defaults(func=_cmd_run)
 
@@ -157,8 +173,8 @@ def main(argv: list[str] | None = None) -> int:
     except AwardEvalError as exc:
         print(f"award-eval: error: {exc}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
-        print("award-eval: interrupted", file=sys.stderr)
+    except KeyboardInterrupt as exc:
+        print(f"award-eval: {exc or 'interrupted'}", file=sys.stderr)
         return 130
 
 

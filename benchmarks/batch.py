@@ -1,0 +1,212 @@
+"""Benchmark: a whole demo award two ways — a serial loop of the plain papermill CLI, and `award-eval run`.
+
+The award is the demo plan's evaluations plus one profile per municipality (the first N of the
+register; 40 by default, all 290 with --full). Both ways execute the same notebooks with the same
+parameters; award-eval also renders every HTML report, the index and the manifest, the serial loop
+only executes notebooks. The script prints both wall times and their ratio, award_eval's
+per-notebook overhead against the cells' own execution time (from the manifest), the time of a
+second run (everything unchanged), and checks that both ways wrote byte-identical result files.
+
+    .venv/bin/python benchmarks/batch.py                 # 2 + 40 evaluations
+    .venv/bin/python benchmarks/batch.py --full          # 2 + 290 evaluations (the serial loop takes ~30 min)
+    .venv/bin/python benchmarks/batch.py --full --serial-sample 30   # serial loop timed on 30, extrapolated
+
+--notebook defaults to notebooks/profile.ipynb; if it is absent, notebooks/evaluate.ipynb stands in
+(a copy with a `code` parameter added to its parameters cell, so each profile evaluation receives
+its municipality; the work per notebook is then that of evaluate.ipynb).
+"""
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+DEMO_PLAN = ROOT / "data" / "demo" / "plan.yaml"
+RESULT_FILES = ("ranking.csv", "criterion_scores.csv")
+
+
+def stand_in_notebook(source: Path, dest: Path) -> Path:
+    """A copy of ``source`` whose parameters cell also declares ``code`` (the profile's parameter)."""
+    import nbformat
+
+    nb = nbformat.read(str(source), as_version=4)
+    for cell in nb.cells:
+        if cell.cell_type == "code" and "parameters" in cell.metadata.get("tags", []):
+            cell.source = cell.source.rstrip("\n") + '\ncode: str = "0120"  # municipality (benchmark stand-in)\n'
+            break
+    nbformat.write(nb, str(dest))
+    return dest
+
+
+def declares(notebook: Path, name: str) -> bool:
+    import papermill as pm
+
+    return name in pm.inspect_notebook(str(notebook))
+
+
+def build_plan(work: Path, notebook: Path, codes: list[str]) -> Path:
+    demo = yaml.safe_load(DEMO_PLAN.read_text(encoding="utf-8"))
+    base = DEMO_PLAN.parent
+    defaults = {k: (str((base / v).resolve()) if k in ("criteria", "data_dir") else v) for k, v in demo["defaults"].items()}
+    evaluations = [{**e, "notebook": str((base / e["notebook"]).resolve())} for e in demo["evaluations"]]
+    evaluations.append({"id": "profile-{code}", "notebook": str(notebook),
+                        "title": {"sv": "Profil {code}", "en": "Profile {code}"}, "foreach": codes, "as": "code"})
+    plan = {"award": demo.get("award"), "title": demo.get("title"), "defaults": defaults, "evaluations": evaluations}
+    path = work / "plan.yaml"
+    path.write_text(yaml.safe_dump(plan, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def serial_loop(plan_path: Path, out: Path, sample: int | None) -> tuple[float, int]:
+    """One `papermill` CLI call per evaluation, one after the other; returns (seconds, notebooks run)."""
+    from award_eval.batch import kernel_name
+    from award_eval.plan import check_parameters, load_plan, notebook_parameters
+
+    plan = load_plan(plan_path)
+    declared = check_parameters(plan)
+    kernel = kernel_name()
+    specs = plan.evaluations if sample is None else plan.evaluations[:sample]
+    start = time.perf_counter()
+    for i, spec in enumerate(specs, 1):
+        folder = out / spec.id
+        folder.mkdir(parents=True, exist_ok=True)
+        params = notebook_parameters(plan, spec, declared[spec.notebook], output_dir=folder)
+        cmd = [str(BIN / "papermill"), str(spec.notebook), str(folder / "notebook.ipynb"), "-y", json.dumps(params),
+               "-k", kernel, "--execution-timeout", "900", "--no-progress-bar"]
+        res = subprocess.run(cmd, capture_output=True, text=True)
+        if res.returncode != 0:
+            raise SystemExit(f"papermill failed on {spec.id}:\n{res.stderr[-2000:]}")
+        print(f"\r  serial papermill CLI: {i}/{len(specs)}", end="", file=sys.stderr, flush=True)
+    print(file=sys.stderr)
+    return time.perf_counter() - start, len(specs)
+
+
+def award_eval_run(plan_path: Path, out: Path, jobs: int, *extra: str) -> float:
+    cmd = [str(BIN / "award-eval"), "run", str(plan_path), "--out", str(out), "--jobs", str(jobs), *extra]
+    start = time.perf_counter()
+    res = subprocess.run(cmd, text=True, stdout=subprocess.PIPE)
+    seconds = time.perf_counter() - start
+    print("  " + res.stdout.strip().replace("\n", "\n  "), file=sys.stderr)
+    if res.returncode != 0:
+        raise SystemExit(f"award-eval run exited {res.returncode}")
+    return seconds
+
+
+def compare_results(a: Path, b: Path, ids: list[str]) -> tuple[int, list[str]]:
+    same, differ = 0, []
+    for eid in ids:
+        for name in RESULT_FILES:
+            fa, fb = a / eid / name, b / eid / name
+            if fa.is_file() and fb.is_file() and fa.read_bytes() == fb.read_bytes():
+                same += 1
+            elif fa.is_file() or fb.is_file():
+                differ.append(f"{eid}/{name}")
+    return same, differ
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--n", type=int, default=40, help="municipalities to profile (default 40)")
+    ap.add_argument("--full", action="store_true", help="all 290 municipalities")
+    ap.add_argument("--notebook", type=Path, default=ROOT / "notebooks" / "profile.ipynb")
+    ap.add_argument("--jobs", type=int, default=2)
+    ap.add_argument("--serial-sample", type=int, metavar="K",
+                    help="time the serial loop on the first K evaluations only and extrapolate (labelled as such)")
+    ap.add_argument("--skip-serial", action="store_true", help="award-eval only")
+    ap.add_argument("--keep", type=Path, metavar="DIR", help="keep both output folders in DIR")
+    args = ap.parse_args(argv)
+
+    notebook = args.notebook if args.notebook.is_absolute() else (Path.cwd() / args.notebook)
+    work = Path(tempfile.mkdtemp(prefix="award-eval-bench-"))
+    note = ""
+    if not notebook.is_file():
+        note = (f"note: {args.notebook} does not exist (yet); notebooks/evaluate.ipynb stands in for the profile "
+                "notebook, with a `code` parameter added")
+        notebook = stand_in_notebook(ROOT / "notebooks" / "evaluate.ipynb", work / "profile-stand-in.ipynb")
+    elif not declares(notebook, "code"):
+        note = f"note: {notebook.name} declares no `code` parameter; a copy that declares one stands in"
+        notebook = stand_in_notebook(notebook, work / f"{notebook.stem}-stand-in.ipynb")
+    with open(ROOT / "data" / "demo" / "municipalities.csv", encoding="utf-8") as fh:
+        rows = [r for r in csv.DictReader(line for line in fh if not line.startswith("#"))]
+    n = len(rows) if args.full else min(args.n, len(rows))
+    codes = [r["code"] for r in rows[:n]]
+    plan_path = build_plan(work, notebook, codes)
+    from award_eval.plan import load_plan
+
+    ids = [s.id for s in load_plan(plan_path).evaluations]
+    total = len(ids)
+
+    print(f"award_eval batch benchmark — {total} evaluations (demo plan + {n} profiles), --jobs {args.jobs}", file=sys.stderr)
+    if note:
+        print(note, file=sys.stderr)
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    env = {"cores": os.cpu_count(), "python": platform.python_version(), "load_before": round(load, 2)}
+
+    serial_s = serial_n = None
+    if not args.skip_serial:
+        serial_s, serial_n = serial_loop(plan_path, work / "serial", args.serial_sample)
+    env["load_between"] = round(os.getloadavg()[0], 2) if hasattr(os, "getloadavg") else None
+    run_s = award_eval_run(plan_path, work / "run", args.jobs, "--quiet")
+    env["load_after_run"] = round(os.getloadavg()[0], 2) if hasattr(os, "getloadavg") else None
+    manifest = json.loads((work / "run" / "manifest.json").read_text(encoding="utf-8"))
+    rerun_s = award_eval_run(plan_path, work / "run", args.jobs, "--quiet")
+
+    ran = [e for e in manifest["evaluations"] if e["status"] == "done"]
+    cells = [e["cells_seconds"] for e in ran]
+    walls = [e["seconds"] for e in ran]
+    over = [w - c for w, c in zip(walls, cells)]
+    reports = [e["report_seconds"] for e in ran]
+    inside = manifest["run"]["seconds"]
+
+    lines = [f"evaluations: {total} (demo plan + {n} profiles) on {env['cores']} cores, Python {env['python']}; "
+             f"1-min load average before {env['load_before']}, after the serial loop {env['load_between']}, "
+             f"after award-eval {env['load_after_run']} (anything above ~2 means other processes shared the cores)"]
+    if note:
+        lines.append(note)
+    if serial_s is not None:
+        est = serial_s / serial_n * total
+        label = "serial papermill CLI loop" + (f" (timed on {serial_n}, extrapolated)" if serial_n != total else "")
+        lines.append(f"{label}: {est:.1f} s ({serial_s / serial_n:.2f} s per notebook; notebooks only, no HTML)")
+    lines.append(f"award-eval run --jobs {args.jobs}: {run_s:.1f} s ({run_s / total:.2f} s per notebook, HTML, index "
+                 f"and manifest included; {inside:.1f} s inside run_plan, kernel start: {manifest['run']['kernel_start']})")
+    if serial_s is not None:
+        lines.append(f"ratio: {serial_s / serial_n * total / run_s:.1f}x")
+    lines.append(f"per notebook (medians over {len(ran)}): cells {statistics.median(cells):.2f} s, wall in award-eval "
+                 f"{statistics.median(walls):.2f} s, overhead beyond the cells {statistics.median(over):.2f} s "
+                 f"(of which report {statistics.median(reports):.2f} s)")
+    lines.append(f"amortised: {run_s * args.jobs / total:.2f} s of a worker per notebook against "
+                 f"{statistics.mean(cells):.2f} s of cells (mean)")
+    waits = [e.get("kernel_wait_seconds", 0.0) for e in ran]
+    waited = [w for w in waits if w > 0.05]
+    lines.append(f"waited for a kernel: {len(waited)} of {len(ran)} evaluations"
+                 + (f" (longest {max(waited):.2f} s: the first ones wait for the kernel server's imports)" if waited else ""))
+    lines.append(f"second run, everything unchanged: {rerun_s:.1f} s")
+    if serial_s is not None:
+        same, differ = compare_results(work / "serial", work / "run", ids[:serial_n])
+        lines.append(f"result files equal between the two ways: {same}" + (f"; DIFFER: {differ}" if differ else ""))
+    print("\n".join(lines))
+    if args.keep:
+        args.keep.mkdir(parents=True, exist_ok=True)
+        for name in ("serial", "run"):
+            if (work / name).exists():
+                shutil.move(str(work / name), str(args.keep / name))
+        shutil.copy(plan_path, args.keep / "plan.yaml")
+    shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,67 @@
+"""award-eval run --dask: the demo plan on a Dask LocalCluster gives what a local run gives."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from award_eval.batch import run_plan
+from award_eval.plan import load_plan
+
+from .conftest import DEMO, ROOT
+
+distributed = pytest.importorskip("distributed")
+
+RESULTS = ("ranking.csv", "criterion_scores.csv", "report.html")
+
+
+def _comparable(manifest: dict) -> dict:
+    """The manifest without what differs between two runs by nature: timings, the run block, the
+    executed notebook's bytes (it records cell timings) and the commit."""
+    manifest = json.loads(json.dumps(manifest))
+    for key in ("run", "git_commit"):
+        manifest.pop(key, None)
+    for entry in manifest["evaluations"]:
+        for key in ("seconds", "cells_seconds", "report_seconds", "kernel_wait_seconds"):
+            entry.pop(key)
+        entry["files"].pop("notebook.ipynb")
+    return manifest
+
+
+def test_the_demo_plan_on_a_local_dask_cluster(tmp_path, monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1790000000")
+    plan = load_plan(DEMO / "plan.yaml")
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=True, dashboard_address=None) as cluster:
+        result = run_plan(plan, tmp_path / "dask", progress=False, dask=cluster.scheduler_address)
+    assert result.executor == "dask" and [o.status for o in result] == ["done", "done"], result.summary()
+    local = run_plan(plan, tmp_path / "local", jobs=2, progress=False)
+    assert [o.status for o in local] == ["done", "done"]
+
+    for spec in plan.evaluations:
+        for name in RESULTS:
+            assert (tmp_path / "dask" / spec.id / name).read_bytes() == (tmp_path / "local" / spec.id / name).read_bytes()
+    assert (tmp_path / "dask" / "index.html").read_bytes() == (tmp_path / "local" / "index.html").read_bytes()
+    dask_manifest = json.loads((tmp_path / "dask" / "manifest.json").read_text(encoding="utf-8"))
+    local_manifest = json.loads((tmp_path / "local" / "manifest.json").read_text(encoding="utf-8"))
+    assert dask_manifest["run"]["executor"] == "dask" and local_manifest["run"]["executor"] == "local"
+    assert _comparable(dask_manifest) == _comparable(local_manifest)
+    assert not [p for p in (tmp_path / "dask").iterdir() if p.name.startswith(".")]
+
+    # a second run needs no cluster at all: everything is unchanged
+    again = run_plan(plan, tmp_path / "dask", progress=False, dask="tcp://127.0.0.1:9")
+    assert [o.action for o in again] == ["skipped", "skipped"]
+
+
+def test_an_unreachable_scheduler_is_one_line_and_exit_2(tmp_path):
+    env = {**os.environ, "DASK_DISTRIBUTED__COMM__TIMEOUTS__CONNECT": "2s"}
+    res = subprocess.run([sys.executable, "-m", "award_eval.cli", "run", "data/demo/plan.yaml", "--out",
+                          str(tmp_path / "out"), "--dask", "tcp://127.0.0.1:9", "--quiet", "--force"],
+                         capture_output=True, text=True, cwd=ROOT, timeout=300, env=env)
+    assert res.returncode == 2, res.stderr[-2000:]
+    lines = res.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in res.stderr and "tcp://127.0.0.1:9" in lines[0], res.stderr
+    assert lines[0].startswith("award-eval: error: --dask: value 'tcp://127.0.0.1:9'")
+    assert not (tmp_path / "out").exists()
