@@ -69,8 +69,7 @@ HISTORY_IN_MEMORY = "--HistoryManager.hist_file=:memory:"
 #: needs). A module that fails to import is skipped (the notebook will report the error itself).
 WARMUP: tuple[str, ...] = ("numpy", "pandas", "scipy.stats", "sklearn.base", "matplotlib", "matplotlib.pyplot",
                            "IPython.display", "award_eval", "award_eval.*")
-NOT_PRELOADED = frozenset({"award_eval.cli", "award_eval.batch", "award_eval.kernels", "award_eval.report",
-                           "award_eval.plan"})
+NOT_PRELOADED = frozenset({"award_eval.cli", "award_eval.batch", "award_eval.kernels", "award_eval.plan"})
 
 
 class KernelStartError(AwardEvalError):

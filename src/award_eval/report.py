@@ -37,9 +37,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import jinja2
-import nbformat
 import pandas as pd
-from nbconvert import HTMLExporter
 
 from . import __version__
 from .i18n import Lang, check_lang, fmt_int, fmt_number, skr_group_name, sort_key, t
@@ -47,7 +45,10 @@ from .method import method_html, provenance_html, record_from_parameters
 from .privacy import juror_aliases, local_roots, scrub_names_html, scrub_paths
 from .results import atomic_write_text
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # nbformat and nbconvert are imported where a page is rendered, not by notebooks
+    import nbformat                                   # that only publish (they cost ~1.5 s to import)
+    from nbconvert import HTMLExporter
+
     from .batch import RunContext
     from .plan import EvaluationSpec
 
@@ -318,6 +319,8 @@ class ReportInfo:
 
 
 def _exporter() -> HTMLExporter:
+    from nbconvert import HTMLExporter
+
     exporter = HTMLExporter(template_name="award_report", extra_template_basedirs=[str(TEMPLATES)],
                             exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True,
                             anchor_link_text="¶")
@@ -327,6 +330,8 @@ def _exporter() -> HTMLExporter:
 
 def render_notebook(notebook: nbformat.NotebookNode | str | Path, info: ReportInfo) -> str:
     """HTML of an executed notebook with no code, in award_eval's report look."""
+    import nbformat
+
     nb = notebook if isinstance(notebook, nbformat.NotebookNode) else nbformat.read(str(notebook), as_version=4)
     lang = check_lang(info.lang)
     nb, _ = prepare_notebook(nb, lang)
