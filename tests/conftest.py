@@ -41,3 +41,23 @@ def demo_data(framework):
     from award_eval import load_award_data
 
     return load_award_data(DEMO, framework)
+
+
+DEMO_EPOCH = "1790000000"
+
+
+@pytest.fixture(scope="session")
+def demo_cli_run(tmp_path_factory):
+    """The whole demo plan, run once per session by the command line (--jobs 2, SOURCE_DATE_EPOCH set).
+
+    Tests of the notebooks, the batch runner and the Dask path share this run, so the suite runs
+    the 21-evaluation demo as few times as it can. Tests that change the folder work on a copy.
+    """
+    import os
+    import subprocess
+
+    out = tmp_path_factory.mktemp("demo-run") / "demo"
+    env = {**os.environ, "SOURCE_DATE_EPOCH": DEMO_EPOCH}
+    res = subprocess.run([sys.executable, "-m", "award_eval.cli", "run", "data/demo/plan.yaml", "--out", str(out),
+                          "--jobs", "2"], cwd=ROOT, capture_output=True, text=True, env=env, timeout=1200)
+    return out, res

@@ -45,6 +45,9 @@ def write_plan(folder: Path, entries: str, defaults: str = "{}") -> Path:
     return path
 
 
+DEMO_PLAN = Path(__file__).resolve().parents[1] / "data" / "demo" / "plan.yaml"
+
+
 def cli(*args: str, **kw) -> subprocess.CompletedProcess:
     env = {**os.environ, "SOURCE_DATE_EPOCH": "1790000000"}
     return subprocess.run([sys.executable, "-m", "award_eval.cli", *args], capture_output=True, text=True,
@@ -114,28 +117,35 @@ def check_no_half_written_file(out: Path) -> None:
 # The demo plan through the command line, twice
 # ------------------------------------------------------------------------------------------------
 
-def test_demo_plan_runs_with_jobs_2_and_a_second_run_skips_everything(tmp_path):
-    out = tmp_path / "demo"
-    first = cli("run", "data/demo/plan.yaml", "--out", str(out), "--jobs", "2")
+def test_demo_plan_runs_with_jobs_2_and_a_second_run_skips_everything(demo_cli_run, tmp_path):
+    """The session's demo run (`award-eval run data/demo/plan.yaml --jobs 2`), then a second run skips all."""
+    import shutil
+
+    from award_eval.plan import load_plan
+
+    src, first = demo_cli_run
+    ids = [spec.id for spec in load_plan(DEMO_PLAN).evaluations]
+    assert len(ids) == 21 and {"overall", "jury", "screening", "uncertainty", "profile-0120"} <= set(ids)
     assert first.returncode == 0, first.stderr[-3000:]
-    assert "2 done, 0 unchanged (skipped), 0 failed" in first.stdout and "index.html" in first.stdout
+    assert f"{len(ids)} done, 0 unchanged (skipped), 0 failed" in first.stdout and "index.html" in first.stdout
     assert "award-eval:" in first.stderr and "eval" in first.stderr  # the progress bar
-    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    manifest = json.loads((src / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["run"]["complete"] and manifest["run"]["kernel_start"] in ("fork", "spawn")
-    assert [(e["id"], e["status"], e["action"]) for e in manifest["evaluations"]] == [
-        ("overall", "done", "ran"), ("overall-en", "done", "ran")]
+    assert [(e["id"], e["status"], e["action"]) for e in manifest["evaluations"]] == [(i, "done", "ran") for i in ids]
     entry = manifest["evaluations"][0]
     assert entry["parameters"]["criteria"] == "../../criteria/digitaliseringskommun.yaml"  # no local path
-    assert set(entry["files"]) == {"notebook.ipynb", "ranking.csv", "criterion_scores.csv", "report.html"}
+    assert set(entry["files"]) == {"notebook.ipynb", "ranking.csv", "criterion_scores.csv", "report.html", "report.json"}
     assert 0 < entry["cells_seconds"] < entry["seconds"]
-    assert not list(out.glob(".tmp-*")) and not list(out.glob(".*.tmp"))
-    before = {p: p.stat().st_mtime_ns for p in out.glob("*/*")}
+    assert not list(src.glob(".tmp-*")) and not list(src.glob(".*.tmp"))
 
+    out = tmp_path / "demo"  # the second run works on a copy: the session's run stays as it was
+    shutil.copytree(src, out)
+    before = {p: p.stat().st_mtime_ns for p in out.glob("*/*")}
     second = cli("run", "data/demo/plan.yaml", "--out", str(out), "--jobs", "2", "--quiet")
     assert second.returncode == 0, second.stderr[-3000:]
-    assert "0 done, 2 unchanged (skipped), 0 failed" in second.stdout
+    assert f"0 done, {len(ids)} unchanged (skipped), 0 failed" in second.stdout
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
-    assert [e["action"] for e in manifest["evaluations"]] == ["skipped", "skipped"]
+    assert [e["action"] for e in manifest["evaluations"]] == ["skipped"] * len(ids)
     assert {p: p.stat().st_mtime_ns for p in out.glob("*/*")} == before  # nothing rewritten
 
 

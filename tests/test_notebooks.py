@@ -10,8 +10,6 @@ import papermill as pm
 import pytest
 from bs4 import BeautifulSoup
 
-from award_eval.batch import run_plan
-from award_eval.plan import load_plan
 
 from .conftest import BIN, CRITERIA, DEMO, ROOT
 
@@ -47,15 +45,16 @@ def test_plain_papermill_cli_from_the_venv(tmp_path, framework):
 
 
 @pytest.fixture(scope="module")
-def demo_run(tmp_path_factory):
-    out = tmp_path_factory.mktemp("run") / "demo"
-    outcomes = run_plan(load_plan(DEMO / "plan.yaml"), out, jobs=2, progress=False)
+def demo_run(demo_cli_run):
+    out, res = demo_cli_run
+    assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-3000:]
+    outcomes = json.loads((out / "manifest.json").read_text(encoding="utf-8"))["evaluations"]
     return out, outcomes
 
 
 def test_demo_run_writes_index_reports_and_manifest(demo_run, framework):
     out, outcomes = demo_run
-    assert all(o.status == "done" for o in outcomes)
+    assert all(o["status"] == "done" for o in outcomes)
     index = BeautifulSoup((out / "index.html").read_text(encoding="utf-8"), "html.parser")
     links = [a["href"] for a in index.find_all("a")]
     assert "overall/report.html" in links

@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from pathlib import Path
 
 from .errors import AwardEvalError, EvaluationFailed, InputError, PlanError
 
