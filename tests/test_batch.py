@@ -229,6 +229,7 @@ def _outputs(nb: nbformat.NotebookNode) -> list:
             for c in nb.cells if c.cell_type == "code"]
 
 
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="kernels are forked only where os.fork exists")
 def test_a_forked_kernel_gives_what_a_spawned_kernel_gives(tmp_path):
     """The warm-up must not show: every output of the demo notebook, figures included, is equal."""
     plan = write_plan(tmp_path, f"  - {{id: overall, notebook: {EVALUATE}}}\n",

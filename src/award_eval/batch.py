@@ -74,8 +74,9 @@ class Outcome:
     id: str
     status: str  # done | failed | pending (not run yet: only in the manifest of an unfinished run)
     action: str = "ran"  # ran | skipped (unchanged since a previous run)
-    hash: str = ""
+    hash: str = ""  # of everything the results depend on (see evaluation_hash)
     notebook: str = ""
+    notebook_sha256: str = ""
     parameters: dict[str, Any] = field(default_factory=dict)
     group: str | None = None
     seconds: float = 0.0  # wall time: kernel hand-over, cells, report, files
@@ -368,6 +369,7 @@ def _new_outcome(ctx: RunContext, spec: EvaluationSpec, digest: str, status: str
     params = notebook_parameters(ctx.plan, spec, ctx.declared.get(spec.notebook, {}))
     return Outcome(id=spec.id, status=status, hash=digest, group=spec.group,
                    notebook=Path(os.path.relpath(spec.notebook, ctx.plan.folder)).as_posix(),
+                   notebook_sha256=_file_hash(spec.notebook),
                    parameters=portable_parameters(ctx.plan, params))
 
 
