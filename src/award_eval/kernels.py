@@ -128,12 +128,16 @@ def _serve() -> None:
         del sys.path[0]
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the run decides when kernels stop
     warmup = json.loads(os.environ.pop("AWARD_EVAL_WARMUP", "[]"))
+    pool_dir = os.environ.pop("AWARD_EVAL_POOL_DIR", "")
     os.environ.setdefault("MPLBACKEND", MPLBACKEND_INLINE)
 
     def send(obj: dict) -> None:
         data = (json.dumps(obj) + "\n").encode()
-        while data:
-            data = data[os.write(proto_out, data):]
+        try:
+            while data:
+                data = data[os.write(proto_out, data):]
+        except BrokenPipeError:
+            pass  # the run is gone (killed): nobody to tell; the loop below notices and cleans up
 
     import ipykernel.kernelapp  # noqa: F401 - the kernel's own start-up cost, paid once
 
@@ -203,6 +207,8 @@ def _serve() -> None:
     while children and time.monotonic() < deadline:
         reap()
         time.sleep(0.02)
+    if pool_dir:  # the run may have been killed: its private folder (sockets, logs) goes with it
+        shutil.rmtree(pool_dir, ignore_errors=True)
     os._exit(0)
 
 
@@ -291,6 +297,7 @@ class _Zygote:
                  timeout: float = STARTUP_TIMEOUT) -> None:
         env = dict(os.environ)
         env["AWARD_EVAL_WARMUP"] = json.dumps(list(warmup))
+        env["AWARD_EVAL_POOL_DIR"] = str(log.parent)
         for var in THREAD_VARS:
             env.setdefault(var, "1")
         self._log = log
