@@ -86,6 +86,19 @@ def alive(pid: int) -> bool:
     return state != "Z"
 
 
+def _open_folders(pid: int) -> set[str]:
+    """The kernel pool's private folders (``ae-*``) that process ``pid`` has files open in."""
+    folders = set()
+    try:
+        for fd in Path(f"/proc/{pid}/fd").iterdir():
+            target = os.readlink(fd)
+            if "/ae-" in target:
+                folders.add(str(Path(target).parent))
+    except OSError:
+        pass
+    return folders
+
+
 def wait_until(condition, timeout: float = 120.0, every: float = 0.1) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -338,6 +351,8 @@ def test_kill_9_then_run_again_finishes_with_the_same_bytes_as_a_clean_run(tmp_p
     try:
         assert wait_until(lambda: len(completed(killed)) >= 1, 300), proc.stderr
         below = descendants(proc.pid)
+        private = {Path(f) for p in below for f in _open_folders(p)}
+        assert private, "no kernel server folder found"
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=30)
     finally:
@@ -345,8 +360,9 @@ def test_kill_9_then_run_again_finishes_with_the_same_bytes_as_a_clean_run(tmp_p
         proc.communicate()
     assert len(completed(killed)) < 4, "the run finished before it could be killed"
     check_no_half_written_file(killed)  # complete folders only; temporary ones start with '.'
-    # without its run, the kernel server ends and takes its kernels with it
+    # without its run, the kernel server ends and takes its kernels and its private folder with it
     assert wait_until(lambda: not any(alive(p) for p in below), 15), "kernels outlived a killed run"
+    assert wait_until(lambda: not any(d.exists() for d in private), 10), "the kernel server left its folder"
 
     again = cli("run", str(plan), "--out", str(killed), "--jobs", "2", "--quiet")
     assert again.returncode == 0, again.stderr[-3000:]

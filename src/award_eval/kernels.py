@@ -9,16 +9,17 @@ Two ways to start a kernel:
 
 ``fork`` (the default where :func:`os.fork` exists and the kernelspec is ``python -m ipykernel_launcher``)
     One small server process per run, the *zygote*, is started with the kernelspec's interpreter.
-    It imports ipykernel and the warm-up modules (:data:`WARMUP`: numpy, pandas, scipy,
-    scikit-learn, matplotlib, award_eval's analysis modules) **without starting a kernel**, then
-    forks one child per kernel. The child becomes a new session, sets up a new IPython kernel
+    It imports ipykernel (and debugpy, which every kernel loads) and the warm-up modules
+    (:data:`WARMUP`: numpy, pandas, scipy, scikit-learn, matplotlib, award_eval's analysis
+    modules) **without starting a kernel**, then forks one child per kernel. The child becomes a new session, sets up a new IPython kernel
     exactly as ``ipykernel_launcher`` does (new sockets, new shell, empty user namespace,
     execution count 1), and runs one notebook. What the warm-up changes: a notebook's
     ``import pandas`` finds the module already in ``sys.modules`` and returns at once; module-level
     state is that of a fresh import. Nothing of any notebook is in the zygote, so nothing can leak
     from one notebook to the next. Set-up details that mirror a normal kernel: ``MPLBACKEND`` is
     set to the inline backend before matplotlib is imported (ipykernel does the same), the inline
-    backend itself is imported only inside the kernel, the history is kept in memory, numpy's
+    backend itself is imported only inside the kernel, pandas' display options that pandas derives
+    at import from "am I in a kernel?" are set as in a kernel, the history is kept in memory, numpy's
     legacy global random state is reseeded in every child (Python's ``random`` reseeds itself).
     ``OPENBLAS/OMP/MKL_NUM_THREADS`` default to 1 in the zygote (set them to override): parallel
     evaluations already use every core, and a forked process must not inherit a BLAS thread pool.
@@ -126,12 +127,16 @@ def _serve() -> None:
         del sys.path[0]
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the run decides when kernels stop
     warmup = json.loads(os.environ.pop("AWARD_EVAL_WARMUP", "[]"))
+    pool_dir = os.environ.pop("AWARD_EVAL_POOL_DIR", "")
     os.environ.setdefault("MPLBACKEND", MPLBACKEND_INLINE)
 
     def send(obj: dict) -> None:
         data = (json.dumps(obj) + "\n").encode()
-        while data:
-            data = data[os.write(proto_out, data):]
+        try:
+            while data:
+                data = data[os.write(proto_out, data):]
+        except BrokenPipeError:
+            pass  # the run is gone (killed): nobody to tell; the loop below notices and cleans up
 
     import ipykernel.kernelapp  # noqa: F401 - the kernel's own start-up cost, paid once
 
@@ -201,6 +206,8 @@ def _serve() -> None:
     while children and time.monotonic() < deadline:
         reap()
         time.sleep(0.02)
+    if pool_dir:  # the run may have been killed: its private folder (sockets, logs) goes with it
+        shutil.rmtree(pool_dir, ignore_errors=True)
     os._exit(0)
 
 
@@ -289,6 +296,7 @@ class _Zygote:
                  timeout: float = STARTUP_TIMEOUT) -> None:
         env = dict(os.environ)
         env["AWARD_EVAL_WARMUP"] = json.dumps(list(warmup))
+        env["AWARD_EVAL_POOL_DIR"] = str(log.parent)
         for var in THREAD_VARS:
             env.setdefault(var, "1")
         self._log = log
