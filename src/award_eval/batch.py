@@ -393,7 +393,13 @@ def execute_evaluation(ctx: RunContext, spec: EvaluationSpec, work: Path, pool: 
     start = time.perf_counter()
     pool.waited()
     try:
-        nb = execute_notebook(pool, spec.notebook, executed, params, timeout=timeout)
+        try:
+            nb = execute_notebook(pool, spec.notebook, executed, params, timeout=timeout)
+        except (pm.PapermillExecutionError, PoolClosed):
+            raise
+        except Exception:  # noqa: BLE001 - a kernel that broke before the notebook could: once more,
+            executed.unlink(missing_ok=True)  # with a fresh kernel (NOTEBOOK_TOOLING: retry kernel starts)
+            nb = execute_notebook(pool, spec.notebook, executed, params, timeout=timeout)
         outcome.cells_seconds = _cells_seconds(nb)
         t = time.perf_counter()
         write_evaluation_report(nb, ctx, spec, work / "report.html")
