@@ -87,12 +87,12 @@ def alive(pid: int) -> bool:
 
 
 def _open_folders(pid: int) -> set[str]:
-    """The kernel pool's private folders (``ae-*``) that process ``pid`` has files open in."""
+    """The kernel pool's private folders (``award-eval-kernels-*``) that process ``pid`` has files open in."""
     folders = set()
     try:
         for fd in Path(f"/proc/{pid}/fd").iterdir():
             target = os.readlink(fd)
-            if "/ae-" in target:
+            if "/award-eval-kernels-" in target:
                 folders.add(str(Path(target).parent))
     except OSError:
         pass

@@ -500,8 +500,8 @@ class KernelPool:
     def start(self) -> "KernelPool":
         """Start the pool and return at once: the zygote imports and the first kernels start in
         the background (:meth:`take` waits for them)."""
-        # a short private folder: Unix socket paths must stay under ~100 characters
-        self._dir = Path(tempfile.mkdtemp(prefix="ae-"))
+        # a private folder with a short path: Unix socket paths must stay under ~100 characters
+        self._dir = Path(tempfile.mkdtemp(prefix="award-eval-kernels-"))
         prefix = fork_prefix(self._argv) if self.requested_method in ("auto", "fork") else None
         if self.requested_method == "fork" and prefix is None:
             raise KernelStartError(f"kernel {self.kernel_name!r} cannot be forked (not `python -m ipykernel_launcher`)")
