@@ -329,12 +329,9 @@ def sensitivity_bar(indices: pd.DataFrame, labels: dict | None = None, lang: Lan
                     output: str = "score", unit: object = None, title: str | None = None) -> Figure:
     """Sobol indices of one output (default: the winner's score) by input: total ST (light bar)
     and first-order S1 (dark bar), each with its confidence interval; largest total at the top."""
-    rows = indices[indices["output"] == output]
-    if unit is not None:
-        rows = rows[rows["unit"] == unit]
-    elif output == "rank":
-        rows = rows[rows["unit"] == indices.attrs.get("winner", rows["unit"].iloc[0])]
-    rows = rows.sort_values("ST", ascending=False, kind="stable")
+    from .uncertainty.sensitivity import indices_of
+
+    rows = indices_of(indices, output, unit)
     import textwrap
 
     labels = labels or {}

@@ -85,12 +85,9 @@ def _num(v: float) -> str:
 def sobol_table(indices: pd.DataFrame, criteria: Any = None, lang: str = "sv", output: str = "score",
                 unit: Any = None, decimals: int = 2, top: str = "index") -> pd.DataFrame:
     """One output's Sobol indices by input, largest total first: S1 ± and ST ±."""
-    rows = indices[indices["output"] == output]
-    if unit is not None:
-        rows = rows[rows["unit"] == unit]
-    elif output == "rank":
-        rows = rows[rows["unit"] == indices.attrs.get("winner", rows["unit"].iloc[0])]
-    rows = rows.sort_values("ST", ascending=False, kind="stable")
+    from .sensitivity import indices_of
+
+    rows = indices_of(indices, output, unit)
     table = pd.DataFrame({
         word("input", lang): [input_label(i, criteria, lang, top) for i in rows["input"]],
         word("S1", lang): rows["S1"].clip(lower=0).round(decimals).to_numpy(),

@@ -233,3 +233,15 @@ def remove_one(normalised: pd.DataFrame, framework: Any, *,
         "mean_abs_change": change.mean(axis=1), "max_abs_change": change.max(axis=1).astype(int),
         "winner": first, "winner_changed": [f != winner for f in first],
     }, index=pd.Index(codes, name="code"))
+
+
+def indices_of(indices: pd.DataFrame, output: str = "score", unit: Any = None) -> pd.DataFrame:
+    """One output's rows of a :func:`sobol` table, largest total index first (for ``rank``:
+    ``unit``'s rows, by default the nominal winner's)."""
+    rows = indices[indices["output"] == output]
+    if unit is not None:
+        rows = rows[rows["unit"] == unit]
+    elif output == "rank":
+        rows = rows[rows["unit"] == indices.attrs.get("winner", rows["unit"].iloc[0])]
+    rows = rows.sort_values("ST", ascending=False, kind="stable")
+    return rows
