@@ -61,9 +61,18 @@ def build_plan(work: Path, notebook: Path, codes: list[str]) -> Path:
     demo = yaml.safe_load(DEMO_PLAN.read_text(encoding="utf-8"))
     base = DEMO_PLAN.parent
     defaults = {k: (str((base / v).resolve()) if k in ("criteria", "data_dir") else v) for k, v in demo["defaults"].items()}
-    evaluations = [{**e, "notebook": str((base / e["notebook"]).resolve())} for e in demo["evaluations"]]
-    evaluations.append({"id": "profile-{code}", "notebook": str(notebook),
-                        "title": {"sv": "Profil {code}", "en": "Profile {code}"}, "foreach": codes, "as": "code"})
+    # The demo's Swedish profiles (one per nominee) become one per benchmarked municipality; the rest
+    # of the demo plan (rankings, jury, screening, uncertainty, the nominees' English profiles) stays.
+    evaluations = []
+    for e in demo["evaluations"]:
+        e = {**e, "notebook": str((base / e["notebook"]).resolve())}
+        if e["id"] == "profile-{code}":
+            e.update({"notebook": str(notebook), "foreach": codes, "as": "code",
+                      "title": {"sv": "Profil {code}", "en": "Profile {code}"}})
+        evaluations.append(e)
+    if not any(e["id"] == "profile-{code}" for e in evaluations):
+        evaluations.append({"id": "profile-{code}", "notebook": str(notebook),
+                            "title": {"sv": "Profil {code}", "en": "Profile {code}"}, "foreach": codes, "as": "code"})
     plan = {"award": demo.get("award"), "title": demo.get("title"), "defaults": defaults, "evaluations": evaluations}
     path = work / "plan.yaml"
     path.write_text(yaml.safe_dump(plan, allow_unicode=True, sort_keys=False), encoding="utf-8")
@@ -149,7 +158,7 @@ def main(argv: list[str] | None = None) -> int:
     ids = [s.id for s in load_plan(plan_path).evaluations]
     total = len(ids)
 
-    print(f"award_eval batch benchmark — {total} evaluations (demo plan + {n} profiles), --jobs {args.jobs}", file=sys.stderr)
+    print(f"award_eval batch benchmark — {total} evaluations (demo plan with Swedish profiles for {n} municipalities), --jobs {args.jobs}", file=sys.stderr)
     if note:
         print(note, file=sys.stderr)
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
@@ -171,7 +180,7 @@ def main(argv: list[str] | None = None) -> int:
     reports = [e["report_seconds"] for e in ran]
     inside = manifest["run"]["seconds"]
 
-    lines = [f"evaluations: {total} (demo plan + {n} profiles) on {env['cores']} cores, Python {env['python']}; "
+    lines = [f"evaluations: {total} (demo plan with Swedish profiles for {n} municipalities) on {env['cores']} cores, Python {env['python']}; "
              f"1-min load average before {env['load_before']}, after the serial loop {env['load_between']}, "
              f"after award-eval {env['load_after_run']} (anything above ~2 means other processes shared the cores)"]
     if note:

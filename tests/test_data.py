@@ -108,3 +108,36 @@ def test_inputs_are_not_modified(demo_copy, framework):
     before = {p.name: p.read_bytes() for p in demo_copy.iterdir()}
     load_award_data(demo_copy, framework)
     assert before == {p.name: p.read_bytes() for p in demo_copy.iterdir()}
+
+
+@pytest.mark.parametrize("old, new, column, value, expected", [
+    ("0114,broadband,2023,87.4", "0114,broadband,,87.4", "year", "",
+     "a whole number from 1900 to 2100 (the cell is empty)"),
+    ("0114,broadband,2023,87.4", "0114,broadband,2023.5,87.4", "year", "2023.5", "a whole number from 1900 to 2100"),
+    ("0114,broadband,2023,87.4", "0114,broadband,1850,87.4", "year", "1850", "a whole number from 1900 to 2100"),
+    ("0114,broadband,2023,87.4", "0114,broadband,2023,hög", "value", "hög", "a number"),
+    ("0114,broadband,2023,87.4", "0114,broadband,2023,inf", "value", "inf", "a number"),
+])
+def test_indicator_numbers(demo_copy, framework, old, new, column, value, expected):
+    row = _replace_line(demo_copy / "indicators.csv", old, new)
+    msg = _error(demo_copy, framework)
+    assert f"indicators.csv, row {row}, column '{column}': value '{value}' — expected {expected}" in msg
+
+
+def test_indicator_numbers_report_the_first_bad_row(demo_copy, framework):
+    path = demo_copy / "indicators.csv"
+    first = _replace_line(path, "0114,email_help,2023,81.6", "0114,email_help,2023,x")
+    _replace_line(path, "0114,broadband,2023,87.4", "0114,broadband,2023,y")  # above it in the file
+    later = _error(demo_copy, framework)
+    assert f"row {first - 1}, column 'value': value 'y'" in later
+
+
+def test_indicator_numbers_accept_decimal_comma_minus_sign_and_empty(demo_copy, framework):
+    path = demo_copy / "indicators.csv"
+    _replace_line(path, "0114,broadband,2023,87.4", '0114,broadband,2023,"87,4"')
+    _replace_line(path, "0114,email_help,2023,81.6", "0114,email_help,2023,")
+    _replace_line(path, "0114,email_days,2023,1.3", "0114,email_days,2023,\u22121.3")
+    ind = load_award_data(demo_copy, framework).indicators.set_index(["code", "indicator", "year"])["value"]
+    assert ind[("0114", "broadband", 2023)] == 87.4
+    assert ind[("0114", "email_days", 2023)] == -1.3
+    assert ind.isna()[("0114", "email_help", 2023)]

@@ -2,6 +2,7 @@
 preparation, method and provenance text, privacy helpers. No notebook is executed here."""
 from __future__ import annotations
 
+import copy
 import dataclasses
 
 import nbformat
@@ -13,7 +14,8 @@ from award_eval import i18n, tables
 from award_eval.evaluation import Settings, evaluate
 from award_eval.method import method_html, method_record, provenance_html, weight_shares
 from award_eval.privacy import anonymise, juror_aliases, replace_names, scrub_names_html, scrub_paths
-from award_eval.report import RECORD_MIME, add_toc, prepare_notebook, ranking_summary, sanitize_html
+from award_eval.report import (RECORD_MIME, ReportInfo, add_toc, prepare_notebook, ranking_summary, render_notebook,
+                               sanitize_html)
 
 PAYLOAD = "<script>alert(1)</script>"
 IMG = "<img src=x onerror=alert(2)>"
@@ -195,6 +197,66 @@ def test_prepare_notebook_keeps_only_what_a_reviewer_reads():
     assert [o.get("name") or list(o["data"]) for o in outputs] == ["stdout", ["text/html", "text/plain"]]
     nb_en, _ = prepare_notebook(_notebook(), "en")
     assert [c.source for c in nb_en.cells] == ["## English", "show()"]
+
+
+def _figure_notebook(alt: str | None) -> nbformat.NotebookNode:
+    """One code cell showing a (1×1 pixel) PNG, with ``alt`` in its output metadata when given."""
+    png = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
+    metadata = {"image/png": {"width": 10, "height": 10, **({"alt": alt} if alt else {})}}
+    out = nbformat.v4.new_output("display_data", data={"image/png": png, "text/plain": "<Figure>"}, metadata=metadata)
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_markdown_cell("## Figur"), nbformat.v4.new_code_cell("show()", outputs=[out])]
+    return nb
+
+
+@pytest.mark.parametrize("alt, lang, expected", [
+    ("Poäng (0–100): Värmdö, Median", "sv", "Poäng (0–100): Värmdö, Median"),
+    (None, "sv", "Diagram"),
+    (None, "en", "Chart"),
+    ('"><script>alert(1)</script>', "en", '"><script>alert(1)</script>'),
+])
+def test_every_figure_has_an_alt_text(alt, lang, expected):
+    html = render_notebook(_figure_notebook(alt), ReportInfo(title="T", award="A", lang=lang))
+    imgs = BeautifulSoup(html, "html.parser").find_all("img")
+    assert len(imgs) == 1 and imgs[0]["alt"] == expected
+    assert imgs[0]["width"] == "10" and imgs[0]["src"].startswith("data:image/png;base64,")
+    assert "<script>" not in html and "No description has been provided" not in html
+
+
+def test_reports_rendered_in_parallel_threads_are_identical():
+    """Each thread keeps its own exporter; a page does not depend on the thread or what it rendered before."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    info = ReportInfo(title="T", award="A", lang="sv")
+    notebooks = {"x": _figure_notebook("x"), None: _figure_notebook(None)}  # cell ids are random: made once
+    first = render_notebook(copy.deepcopy(notebooks["x"]), info)
+    with ThreadPoolExecutor(4) as pool:
+        pages = list(pool.map(lambda alt: render_notebook(copy.deepcopy(notebooks[alt]), info), ["x", None] * 8))
+    assert pages[0::2] == [first] * 8
+    assert all('alt="Diagram"' in page for page in pages[1::2])
+
+
+def test_alt_text_of_a_figure_says_its_titles_axes_and_legend():
+    import matplotlib
+
+    matplotlib.use("agg")
+    import matplotlib.pyplot as plt
+
+    from award_eval.plots import alt_text
+
+    fig, ax = plt.subplots()
+    ax.plot([0, 1], [0, 1], label="Värmdö")
+    ax.plot([0, 1], [1, 0], label="Median")
+    ax.set_title("Rangordning")
+    ax.set_xlabel("Poäng\n(0–100)")
+    ax.legend()
+    assert alt_text(fig) == "Rangordning (Poäng (0–100)): Värmdö, Median"
+    fig.suptitle("Översikt")
+    assert alt_text(fig).startswith("Översikt. Rangordning")
+    plt.close(fig)
+    bare, _ = plt.subplots()
+    assert alt_text(bare) == ""
+    plt.close(bare)
 
 
 # --- method and provenance -------------------------------------------------------------------------------

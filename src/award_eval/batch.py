@@ -374,12 +374,14 @@ def _new_outcome(ctx: RunContext, spec: EvaluationSpec, digest: str, status: str
 
 
 def execute_evaluation(ctx: RunContext, spec: EvaluationSpec, work: Path, pool: Any, digest: str,
-                       timeout: float | None = EXECUTION_TIMEOUT) -> Outcome:
+                       timeout: float | None = EXECUTION_TIMEOUT,
+                       slots: threading.Semaphore | None = None) -> Outcome:
     """Run one evaluation into the folder ``work``: executed notebook, its result files, ``report.html``.
 
     Never raises for a failing notebook: the outcome says ``failed`` and names the cell, and
     ``work/notebook.ipynb`` is the partially executed notebook (error cell included) when the
-    kernel got that far.
+    kernel got that far. ``slots``, when given, is held while the notebook executes and released
+    before its report is rendered, so the next notebook's kernel starts working meanwhile.
     """
     import nbformat
     import papermill as pm
@@ -390,6 +392,8 @@ def execute_evaluation(ctx: RunContext, spec: EvaluationSpec, work: Path, pool: 
     outcome = _new_outcome(ctx, spec, digest)
     params = notebook_parameters(ctx.plan, spec, ctx.declared.get(spec.notebook, {}), output_dir=work)
     executed = work / "notebook.ipynb"
+    slot = slots if slots is not None else contextlib.nullcontext()
+    slot.__enter__()
     start = time.perf_counter()
     pool.waited()
     try:
@@ -400,6 +404,8 @@ def execute_evaluation(ctx: RunContext, spec: EvaluationSpec, work: Path, pool: 
         except Exception:  # noqa: BLE001 - a kernel that broke before the notebook could: once more,
             executed.unlink(missing_ok=True)  # with a fresh kernel (NOTEBOOK_TOOLING: retry kernel starts)
             nb = execute_notebook(pool, spec.notebook, executed, params, timeout=timeout)
+        finally:
+            slot.__exit__(None, None, None)
         outcome.cells_seconds = _cells_seconds(nb)
         t = time.perf_counter()
         write_evaluation_report(nb, ctx, spec, work / "report.html")
@@ -463,7 +469,10 @@ class _LocalExecutor:
                  kernel_start: str, warmup: Any, pool: Any = None) -> None:
         self.ctx, self.out_dir, self.timeout = ctx, out_dir, timeout
         self.pool = pool if pool is not None else _new_pool(kernel, jobs, kernel_start, warmup)
-        self.threads = ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="award-eval")
+        # ``jobs`` notebooks execute at once (one kernel each); twice as many threads, so that while
+        # one renders its report (in this process) the next one's kernel is already at work
+        self.slots = threading.BoundedSemaphore(jobs)
+        self.threads = ThreadPoolExecutor(max_workers=2 * jobs, thread_name_prefix="award-eval")
         self.stop = threading.Event()
 
     def start(self) -> None:
@@ -485,7 +494,7 @@ class _LocalExecutor:
         work = self.out_dir / f".tmp-{spec.id}"
         shutil.rmtree(work, ignore_errors=True)
         work.mkdir(parents=True)
-        outcome = execute_evaluation(self.ctx, spec, work, self.pool, digest, self.timeout)
+        outcome = execute_evaluation(self.ctx, spec, work, self.pool, digest, self.timeout, self.slots)
         if self.stop.is_set() and outcome.status != "done":
             shutil.rmtree(work, ignore_errors=True)  # killed by the stop, not a failure of its own
             return None

@@ -17,6 +17,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
 
 from .errors import InputError
+from .yamlio import parse as parse_yaml
 
 Lang = Literal["sv", "en"]
 ID_PATTERN = r"^[A-Za-z][A-Za-z0-9_.-]*$"
@@ -304,12 +305,7 @@ def load_framework(path: str | Path) -> Framework:
     except OSError as exc:
         raise InputError(path, "a readable criteria file", has_value=False) from exc
     text = raw_bytes.decode("utf-8-sig")
-    try:
-        raw = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise InputError(path, f"valid YAML ({getattr(exc, 'problem', exc)})",
-                         row=mark.line + 1 if mark else None, has_value=False) from exc
+    raw = parse_yaml(text, path)
     if not isinstance(raw, dict):
         raise InputError(path, "a mapping with keys version, award, scale, nodes", value=type(raw).__name__)
     try:

@@ -130,15 +130,22 @@ def _to_number(table: Table, column: str, lo: float | None = None, hi: float | N
     values = pd.to_numeric(text.where(text != "", None), errors="coerce")
     span = f" from {lo:g} to {hi:g}" if lo is not None and hi is not None else ""
     kind = "a whole number" if integer else "a number"
-    for i, (raw, val) in enumerate(zip(table.frame[column], values)):
-        if raw == "":
-            if not allow_empty:
-                raise table.error(i, column, raw, f"{kind}{span} (the cell is empty)")
-            continue
-        if pd.isna(val) or not np.isfinite(val):
-            raise table.error(i, column, raw, f"{kind}{span}")
-        if (lo is not None and val < lo) or (hi is not None and val > hi) or (integer and val != int(val)):
-            raise table.error(i, column, raw, f"{kind}{span}")
+    raw = table.frame[column].to_numpy()
+    empty = raw == ""
+    num = values.to_numpy(dtype=float, na_value=np.nan)
+    with np.errstate(invalid="ignore"):
+        wrong = ~np.isfinite(num)
+        if lo is not None:
+            wrong |= num < lo
+        if hi is not None:
+            wrong |= num > hi
+        if integer:
+            wrong |= num != np.trunc(num)
+    bad = np.flatnonzero((empty & (not allow_empty)) | (~empty & wrong))
+    if len(bad):  # the first bad row, as a reader scanning the file would meet it
+        i = int(bad[0])
+        why = " (the cell is empty)" if empty[i] else ""
+        raise table.error(i, column, raw[i], f"{kind}{span}{why}")
     return values.astype(float)
 
 

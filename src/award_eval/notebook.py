@@ -38,8 +38,12 @@ def project_root() -> Path:
 
 
 def configure_figures() -> None:
-    """Stable figure output: fixed SVG hash salt and no date metadata, so reruns give equal bytes."""
+    """Stable figure output (fixed SVG hash salt, no date metadata: reruns give equal bytes), and in a
+    kernel an alt text on every figure (:func:`award_eval.plots.attach_alt_text`)."""
     matplotlib.rcParams["svg.hashsalt"] = "award_eval"
     matplotlib.rcParams["figure.dpi"] = 96
     matplotlib.rcParams["savefig.dpi"] = 96
     os.environ.setdefault("SOURCE_DATE_EPOCH", "0")
+    from .plots import attach_alt_text
+
+    attach_alt_text()

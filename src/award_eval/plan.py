@@ -32,11 +32,11 @@ import string
 from pathlib import Path
 from typing import Any, Literal, Union
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictFloat, StrictInt, StrictStr, ValidationError
 
 from .criteria import Label
 from .errors import InputError
+from .yamlio import parse as parse_yaml
 
 PATH_PARAMETERS = ("criteria", "data_dir")
 #: Given by the run itself, to notebooks that declare them: the evaluation's id and its output folder.
@@ -138,13 +138,10 @@ def _yaml_loc(loc: tuple) -> str:
 
 def _read_yaml(path: Path) -> Any:
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise InputError(path, "an existing plan file", has_value=False) from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise InputError(path, f"valid YAML ({getattr(exc, 'problem', exc)})",
-                         row=mark.line + 1 if mark else None, has_value=False) from None
+    return parse_yaml(text, path)
 
 
 def _fields(template: str) -> list[str]:

@@ -86,13 +86,76 @@ def criteria_heatmap(scores: pd.DataFrame, framework: Framework, ranking: pd.Dat
     return fig
 
 
+def alt_text(fig: Figure) -> str:
+    """A text alternative for ``fig``: its titles, axis labels and legend, in the language they were drawn in.
+
+    What a screen reader says for the figure in a report, and what a reviewer reads when the
+    image does not load. Empty when the figure has no text.
+    """
+    parts: list[str] = []
+    suptitle = fig.get_suptitle().strip()
+    if suptitle:
+        parts.append(suptitle)
+    for ax in fig.axes:
+        title = " ".join(ax.get_title(loc).strip() for loc in ("left", "center", "right")).strip()
+        axes = [label for label in (ax.get_xlabel().strip(), ax.get_ylabel().strip()) if label]
+        text = " ".join(title.split())
+        if axes:
+            text = f"{text} ({'; '.join(' '.join(a.split()) for a in axes)})" if text else "; ".join(axes)
+        legend = ax.get_legend()
+        keys = [" ".join(x.get_text().split()) for x in legend.get_texts()] if legend is not None else []
+        if keys:
+            text = f"{text}: {', '.join(k for k in keys if k)}" if text else ", ".join(k for k in keys if k)
+        if text and text not in parts:
+            parts.append(text)
+    return ". ".join(parts)
+
+
+def _png_with_alt(render):
+    """Wrap IPython's PNG formatter so each figure's output carries :func:`alt_text` in its metadata."""
+    def formatter(fig: Figure):
+        out = render(fig)
+        if out is None:
+            return None
+        data, metadata = out if isinstance(out, tuple) else (out, {})
+        alt = alt_text(fig)
+        return (data, {**(metadata or {}), "alt": alt}) if alt else out
+    formatter.adds_alt_text = True  # type: ignore[attr-defined]
+    return formatter
+
+
+def attach_alt_text() -> None:
+    """In a notebook kernel: every figure displayed from now on carries :func:`alt_text`, which the
+    report uses as the image's alt text. Does nothing outside a kernel."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return
+    shell = get_ipython()
+    if shell is None or not hasattr(shell, "display_formatter"):
+        return
+    try:  # importing the inline backend registers its figure formatters now, not at the first figure
+        import matplotlib_inline.backend_inline  # noqa: F401
+    except ImportError:
+        pass
+    png = shell.display_formatter.formatters["image/png"]
+    try:
+        render = png.lookup_by_type(Figure)
+    except KeyError:  # no PNG formatter for figures (the inline backend is not active)
+        return
+    if not getattr(render, "adds_alt_text", False):
+        png.for_type(Figure, _png_with_alt(render))
+
+
 def use_sharp_figures() -> None:
-    """Inline figures at twice the pixels, shown at their normal size (crisp on screens and in print)."""
+    """Inline figures at twice the pixels, shown at their normal size (crisp on screens and in print),
+    each with its text alternative (:func:`attach_alt_text`)."""
     try:
         from matplotlib_inline.backend_inline import set_matplotlib_formats
     except ImportError:  # not in a notebook kernel
         return
     set_matplotlib_formats("retina")
+    attach_alt_text()
 
 
 def _spread(n: int, width: float = 0.32) -> np.ndarray:
