@@ -274,3 +274,19 @@ def test_screenshots_of_index_and_profile(twin_runs, tmp_path):
             assert img.width == 1200 and 1200 < img.height < 9000  # trimmed to the page, not the window
             colours = img.convert("RGB").resize((60, 200)).getcolors(60 * 200)
             assert colours is None or len(colours) > 20  # not a blank page
+
+
+def test_atomic_writes_give_files_the_usual_permissions(tmp_path):
+    """Not the 0600 of the temporary file they start as: a report folder is shared with reviewers."""
+    import os
+
+    from award_eval.results import atomic_write_bytes, atomic_write_text
+
+    mask = os.umask(0o022)
+    os.umask(mask)
+    expected = 0o666 & ~mask
+    text = atomic_write_text(tmp_path / "a" / "r.html", "<p>å</p>\n")
+    data = atomic_write_bytes(tmp_path / "w.xlsx", b"PK\x03\x04", fsync=True)
+    assert text.read_bytes() == "<p>å</p>\n".encode() and data.read_bytes() == b"PK\x03\x04"
+    assert (text.stat().st_mode & 0o777) == expected == (data.stat().st_mode & 0o777)
+    assert sorted(p.name for p in tmp_path.rglob("*")) == ["a", "r.html", "w.xlsx"]  # no temporary file left

@@ -27,7 +27,6 @@ import json
 import math
 import os
 import re
-import tempfile
 import time
 import urllib.error
 import urllib.parse
@@ -41,6 +40,7 @@ import pandas as pd
 
 from . import __version__
 from .errors import AwardEvalError, InputError
+from .results import atomic_write_text
 
 DEFAULT_BASE_URL = "https://api.kolada.se/v3"
 MAX_IDS_PER_SEGMENT = 25
@@ -137,22 +137,6 @@ def _retry_after_seconds(header: str | None, now: datetime | None = None) -> flo
 def _one_line(text: object, limit: int = 200) -> str:
     line = " ".join(str(text).split())
     return line if len(line) <= limit else line[: limit - 1] + "…"
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    """Write text to path through a temporary file in the same folder and ``os.replace``."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
 
 
 def _empty_values() -> pd.DataFrame:
@@ -306,7 +290,7 @@ class KoladaClient:
         if path is not None:
             record = {"url": url, "fetched_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
                       "response": body}
-            _write_atomic(path, json.dumps(record, ensure_ascii=False))
+            atomic_write_text(path, json.dumps(record, ensure_ascii=False))
         return body
 
     def _unreachable(self, reason: object) -> KoladaError:
@@ -367,7 +351,7 @@ def write_values_csv(frame: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
         raise ValueError(f"write_values_csv needs columns {', '.join(VALUE_COLUMNS)}; missing {', '.join(missing)}")
     out = frame[VALUE_COLUMNS].astype({"code": str, "indicator": str, "year": "int64", "value": "float64"})
     path = Path(path)
-    _write_atomic(path, out.to_csv(index=False, lineterminator="\n"))
+    atomic_write_text(path, out.to_csv(index=False, lineterminator="\n"))
     return path
 
 

@@ -20,7 +20,6 @@ from __future__ import annotations
 import io
 import os
 import re
-import tempfile
 import unicodedata
 import warnings
 import zipfile
@@ -38,6 +37,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from .criteria import Framework, Lang
 from .errors import InputError
+from .results import atomic_write_bytes
 
 SCORES_SHEET = "Poäng (Scores)"
 INFO_SHEET = "Info"
@@ -307,28 +307,9 @@ def workbook_bytes(wb: Workbook) -> bytes:
     return out.getvalue()
 
 
-def _read_umask() -> int:
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
-
-
-_UMASK = _read_umask()  # read once: os.umask can only be read by setting it
-
-
 def write_atomic(path: Path, data: bytes) -> None:
-    """Write ``data`` to a temporary file beside ``path``, then move it into place."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes 0600; give the file the usual permissions
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    """Write ``data`` to a temporary file beside ``path``, flush it to disk, then move it into place."""
+    atomic_write_bytes(path, data, fsync=True)
 
 
 # --- reading back ------------------------------------------------------------------------------
