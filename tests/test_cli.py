@@ -121,3 +121,61 @@ def test_kolada_offline_is_one_line(tmp_path):
                      "--cache", str(tmp_path / "c"), "--out", str(tmp_path / "k.csv"))
     assert res.returncode == 2 and "could not reach Kolada" in res.stderr and "Traceback" not in res.stderr
     assert not (tmp_path / "k.csv").exists()
+
+
+def test_returned_sheets_become_the_runs_jury_scores(tmp_path):
+    """validate --scores … --write: the workbooks' scores as the data folder's jury_scores.csv, which
+    load_award_data (and so award-eval run) reads back to the same frame."""
+    import shutil
+
+    from award_eval import load_award_data, load_framework
+
+    from .test_sheets import fill_from_csv
+
+    out = tmp_path / "sheets"
+    assert award_eval("sheets", "--criteria", str(CRITERIA), "--nominees", str(DEMO / "nominees.csv"),
+                      "--jurors", str(DEMO / "jurors.csv"), "--out", str(out)).returncode == 0
+    books = sorted(out.glob("*.xlsx"))
+    fill_from_csv(books, DEMO / "jury_scores.csv")
+    data_dir = tmp_path / "award"
+    shutil.copytree(DEMO, data_dir)
+    target = data_dir / "jury_scores.csv"
+    target.unlink()
+    res = award_eval("validate", "--criteria", str(CRITERIA), "--data", str(DEMO), "--scores", *map(str, books),
+                     "--require-complete", "--write", str(target))
+    assert res.returncode == 0, res.stderr
+    assert "Wrote 330 scores" in res.stdout
+    text = target.read_text(encoding="utf-8")
+    assert text.startswith("# SYNTHETIC DEMONSTRATION DATA") and "merged by award-eval validate from 7 file(s)" in text
+    framework = load_framework(CRITERIA)
+    merged, demo = load_award_data(data_dir, framework), load_award_data(DEMO, framework)
+    cols = ["juror", "nominee", "criterion", "score", "comment"]
+    key = ["juror", "nominee", "criterion"]
+    a = merged.jury_scores[cols].sort_values(key).reset_index(drop=True)
+    b = demo.jury_scores[cols].sort_values(key).reset_index(drop=True)
+    assert a.equals(b)
+    assert merged.synthetic
+
+
+def test_write_refuses_to_overwrite_an_input_and_needs_scores(tmp_path):
+    src = tmp_path / "scores.csv"
+    src.write_bytes((DEMO / "jury_scores.csv").read_bytes())
+    before = src.read_bytes()
+    res = award_eval("validate", "--criteria", str(CRITERIA), "--data", str(DEMO), "--scores", str(src),
+                     "--write", str(src))
+    assert res.returncode == 2 and "Traceback" not in res.stderr
+    assert "inputs are never overwritten" in res.stderr and len(res.stderr.strip().splitlines()) == 1
+    assert src.read_bytes() == before
+    res = award_eval("validate", "--criteria", str(CRITERIA), "--data", str(DEMO), "--write", str(tmp_path / "x.csv"))
+    assert res.returncode == 2 and "--scores" in res.stderr and not (tmp_path / "x.csv").exists()
+
+
+def test_write_writes_nothing_when_a_sheet_is_wrong(tmp_path):
+    bad = tmp_path / "scores.csv"
+    bad.write_text((DEMO / "jury_scores.csv").read_text(encoding="utf-8").replace(
+        "Anna Berg,0120,strategy,3,", "Anna Berg,0120,strategy,7,", 1), encoding="utf-8")
+    target = tmp_path / "merged.csv"
+    res = award_eval("validate", "--criteria", str(CRITERIA), "--data", str(DEMO), "--scores", str(bad),
+                     "--write", str(target))
+    assert res.returncode == 2 and "value '7'" in res.stderr
+    assert not target.exists() and not list(tmp_path.glob(".merged.csv.*"))

@@ -34,6 +34,8 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     scores = data.jury_scores
     jurors_path = Path(args.jurors) if args.jurors else Path(args.data) / "jurors.csv"
     jurors = jury.load_jurors(jurors_path) if jurors_path.exists() else None
+    if args.write and not args.scores:
+        raise InputError("validate --write", "--scores naming the returned sheets to merge", has_value=False)
     if args.scores:
         scores = jury.read_jury_scores(args.scores, framework, data.nominees, data.conflicts, jurors=jurors,
                                        require_complete=args.require_complete)
@@ -50,7 +52,25 @@ def _cmd_validate(args: argparse.Namespace) -> int:
             print("Scores still owed (juror: missing of expected):")
             for row in owed.itertuples():
                 print(f"  {row.juror}: {row.missing} of {row.expected}")
+    if args.write:
+        _write_scores(scores, args.scores, Path(args.write), data.synthetic)
     return 0
+
+
+def _write_scores(scores, sources: list[str], target: Path, synthetic: bool) -> None:
+    """The checked scores of the returned sheets as one CSV (an award's ``jury_scores.csv``)."""
+    from .jury import scores_to_csv
+    from .results import atomic_write_text
+
+    if any(Path(p).resolve() == target.resolve() for p in sources):
+        raise InputError(target, "a file other than the score files being read (inputs are never overwritten)",
+                         has_value=False)
+    names = sorted(Path(p).name for p in sources)
+    notes = [f"Jury scores merged by award-eval validate from {len(names)} file(s): {', '.join(names)}"]
+    if synthetic:
+        notes.insert(0, "SYNTHETIC DEMONSTRATION DATA: the award's data folder is synthetic")
+    atomic_write_text(target, scores_to_csv(scores, notes))
+    print(f"Wrote {len(scores)} scores to {target}")
 
 
 def _cmd_sheets(args: argparse.Namespace) -> int:
@@ -134,6 +154,9 @@ def build_parser() -> argparse.ArgumentParser:
     val.add_argument("--jurors", help="jurors.csv (juror, email; default: the data folder's, if present): "
                      "unknown jurors become errors and completeness is counted for every juror")
     val.add_argument("--require-complete", action="store_true", help="a missing score is an error")
+    val.add_argument("--write", metavar="CSV", help="with --scores: write the checked scores as one long CSV "
+                     "(e.g. the award's jury_scores.csv, which award-eval run reads); written only if every "
+                     "check passes")
     val.set_defaults(func=_cmd_validate)
 
     sh = sub.add_parser("sheets", help="write one scoring workbook (.xlsx) per juror")

@@ -133,6 +133,23 @@ def read_jury_scores(paths: str | Path | Sequence[str | Path], framework: Framew
     return scores
 
 
+SCORE_COLUMNS = ("juror", "nominee", "criterion", "score", "comment")
+
+
+def scores_to_csv(scores: pd.DataFrame, notes: Sequence[str] = ()) -> str:
+    """Checked scores as the long CSV an award's data folder holds (``jury_scores.csv``).
+
+    ``notes`` become the leading ``# …`` lines (where the scores came from). Scores are written
+    as typed (``3``, ``3.5``), comments quoted where needed; reading the text back with
+    :func:`read_jury_scores` gives the same frame.
+    """
+    out = scores.loc[:, list(SCORE_COLUMNS)].copy()
+    out["score"] = [f"{float(v):g}" for v in out["score"]]
+    out["comment"] = out["comment"].fillna("")
+    head = "".join(f"# {' '.join(str(n).split())}\n" for n in notes)
+    return head + out.to_csv(index=False, lineterminator="\n")
+
+
 def _context(framework: Framework, nominees: pd.DataFrame, conflicts: pd.DataFrame | None,
              jurors: pd.DataFrame | None) -> _Context:
     recused = set() if conflicts is None else set(zip(conflicts["juror"], conflicts["nominee"]))
