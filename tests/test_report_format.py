@@ -259,6 +259,52 @@ def test_alt_text_of_a_figure_says_its_titles_axes_and_legend():
     plt.close(bare)
 
 
+def test_jury_tables_use_the_reports_number_format(framework, demo_data):
+    from award_eval import jury
+
+    names = demo_data.nominees.set_index("code")["name"]
+    agreement = jury.agreement(demo_data.jury_scores, framework)
+    sv = BeautifulSoup(tables.jury_summary_table(agreement, framework, lang="sv", decimals=3)._repr_html_(),
+                       "html.parser")
+    en = BeautifulSoup(tables.jury_summary_table(agreement, framework, lang="en", decimals=3)._repr_html_(),
+                       "html.parser")
+    assert [th.get_text() for th in sv.find_all("th")][:2] == ["Kriterium", "Antal betyg"]
+    icc = agreement["icc2k"].iloc[0]
+    assert i18n.fmt_number(icc, "sv", 3) in sv.get_text() and "," in i18n.fmt_number(icc, "sv", 3)
+    assert i18n.fmt_number(icc, "en", 3) in en.get_text()
+    summary = jury.completeness_summary(demo_data.jury_scores, framework, demo_data.nominees,
+                                        conflicts=demo_data.conflicts)
+    cells = tables.jury_summary_table(summary, framework, lang="sv").cells()
+    assert {row[-1] for row in cells} <= {"ja", "nej"}  # booleans in words, in the report's language
+
+    comparison = jury.method_comparison(demo_data.jury_scores)
+    table = tables.method_table(comparison, names, "sv")
+    headers = [c.header for c in table.columns]
+    assert headers[:3] == ["Kommun", "mean: poäng", "mean: placering"] and len(headers) == 1 + 2 * len(jury.METHODS)
+    ranks = [row[2] for row in table.cells()]
+    assert ranks == sorted(ranks, key=int) and "," in table.cells()[0][1]
+
+
+def test_a_long_disagreement_list_is_cut_and_says_so(framework, demo_data):
+    from award_eval import jury
+
+    disagree = jury.disagreements(demo_data.jury_scores, threshold=1)
+    assert len(disagree) > 5
+    table = tables.jury_summary_table(disagree, framework, lang="sv", limit=5)
+    assert len(table) == 5 and table.caption == f"De 5 första av {len(disagree)} rader; alla finns i utvärderingens CSV-fil."
+    assert tables.jury_summary_table(disagree, framework, lang="sv", limit=len(disagree)).caption is None
+
+
+def test_screening_table_formats_ranks_and_scores(framework, demo_data):
+    from award_eval import screening
+
+    ranked = screening.ranking(screening.screen(framework, demo_data), demo_data)
+    sv = tables.screening_table(ranked.head(3), "sv")
+    assert [c.header for c in sv.columns][:2] == ["Placering", "Kommun"]
+    first = dict(zip([c.key for c in sv.columns], sv.cells()[0]))
+    assert first["rank"] == "1" and first["score"] == i18n.fmt_number(ranked["score"].iloc[0], "sv", 1)
+
+
 # --- method and provenance -------------------------------------------------------------------------------
 
 def test_weight_shares_sum_to_100(framework):

@@ -398,8 +398,10 @@ JURY_HEADERS = {
 
 
 def jury_summary_table(frame: pd.DataFrame, framework, names: pd.Series | None = None, lang: Lang = "sv",
-               decimals: int = 2) -> pd.DataFrame:
-    """A jury frame for display: nominee codes → names, criterion ids → labels, headers in ``lang``."""
+                       decimals: int = 2, limit: int | None = None) -> Table:
+    """A jury frame as a report table: nominee codes → names, criterion ids → labels, headers and
+    numbers in ``lang`` (``0,75`` in Swedish). ``limit``: show the first rows only; the caption
+    then says how many are left out (the full frame goes to the evaluation's CSV)."""
     out = frame.copy()
     if names is not None and "nominee" in out.columns:
         out["nominee"] = out["nominee"].map(names).fillna(out["nominee"])
@@ -410,25 +412,46 @@ def jury_summary_table(frame: pd.DataFrame, framework, names: pd.Series | None =
     if f"reading_{lang}" in out.columns:
         out = out.rename(columns={f"reading_{lang}": "reading"})
         out = out.drop(columns=[c for c in out.columns if c.startswith("reading_")])
-    out = out.round(decimals)
-    return out.rename(columns={c: JURY_HEADERS[c][lang] for c in out.columns if c in JURY_HEADERS})
+    for col in out.columns:
+        if pd.api.types.is_bool_dtype(out[col]):
+            out[col] = out[col].map({True: t("yes", lang), False: t("no", lang)})
+    caption = None
+    if limit is not None and len(out) > limit:
+        caption = t("rows_shown", lang).format(shown=limit, total=len(out))
+        out = out.head(limit)
+    headers = {c: JURY_HEADERS[c][lang] for c in out.columns if c in JURY_HEADERS}
+    whole_or_not = {c: ("smart", decimals) for c in ("min", "max", "range") if c in out.columns}  # 2, not 2,00
+    return table(out, lang, headers=headers, formats=whole_or_not, decimals=decimals, caption=caption)
 
 
-def method_table(comparison: pd.DataFrame, names: pd.Series, lang: Lang = "sv") -> pd.DataFrame:
-    """Nominees × methods: jury score (rubric scale, 2 decimals) and rank under each method."""
-    score = comparison.pivot(index="nominee", columns="method", values="score").round(2)
+def method_table(comparison: pd.DataFrame, names: pd.Series, lang: Lang = "sv") -> Table:
+    """Nominees × methods: jury score (rubric scale, 2 decimals) and rank under each method,
+    ordered by the rank under the first method."""
+    score = comparison.pivot(index="nominee", columns="method", values="score")
     rank = comparison.pivot(index="nominee", columns="method", values="rank")
     methods = list(dict.fromkeys(comparison["method"]))
     word = {"sv": ("poäng", "placering"), "en": ("score", "rank")}[lang]
-    table = pd.concat({word[0]: score[methods], word[1]: rank[methods]}, axis=1)
-    table.index = [names.get(c, c) for c in table.index]
-    table.index.name = t("name", lang)
-    return table.sort_values((word[1], methods[0]))
+    frame = pd.DataFrame({"name": [names.get(c, c) for c in score.index]}, index=score.index)
+    columns = [Column("name", t("name", lang))]
+    for m in methods:
+        frame[f"score_{m}"] = score[m]
+        frame[f"rank_{m}"] = rank[m]
+        columns += [Column(f"score_{m}", f"{m}: {word[0]}", "number", 2), Column(f"rank_{m}", f"{m}: {word[1]}", "int")]
+    frame = frame.sort_values([f"rank_{methods[0]}", "name"], kind="stable").reset_index(drop=True)
+    return Table(frame, columns, check_lang(lang))
 
 
-def screening_table(table: pd.DataFrame, lang: Lang = "sv", decimals: int = 1) -> pd.DataFrame:
-    """The screening ranking with headers in ``lang``, indexed by national rank."""
-    out = table.drop(columns=["code"]).round(decimals)
+def screening_table(table: pd.DataFrame, lang: Lang = "sv", decimals: int = 1) -> Table:
+    """The screening ranking as a report table, headers and numbers in ``lang``."""
+    out = table.drop(columns=["code"]).reset_index(drop=True)
     out["nominee"] = out["nominee"].map({True: "✓", False: ""})
-    names = {c: t(c, lang) for c in ("rank", "name", "score", "group_rank", "group_size", "nominee", "skr_group")}
-    return out.rename(columns=names).set_index(t("rank", lang))
+    kinds = {"rank": "int", "group_rank": "int", "group_size": "int", "score": ("number", decimals)}
+    columns = []
+    for key in out.columns:
+        kind = kinds.get(key, "text")
+        kind, dec = kind if isinstance(kind, tuple) else (kind, decimals)
+        columns.append(Column(key, t(key, lang) if key in SCREENING_KEYS else key, kind, dec))
+    return Table(out, columns, check_lang(lang))
+
+
+SCREENING_KEYS = ("rank", "name", "score", "group_rank", "group_size", "nominee", "skr_group")
