@@ -392,20 +392,18 @@ def execute_evaluation(ctx: RunContext, spec: EvaluationSpec, work: Path, pool: 
     outcome = _new_outcome(ctx, spec, digest)
     params = notebook_parameters(ctx.plan, spec, ctx.declared.get(spec.notebook, {}), output_dir=work)
     executed = work / "notebook.ipynb"
-    slot = slots if slots is not None else contextlib.nullcontext()
-    slot.__enter__()
     start = time.perf_counter()
-    pool.waited()
     try:
-        try:
-            nb = execute_notebook(pool, spec.notebook, executed, params, timeout=timeout)
-        except (pm.PapermillExecutionError, PoolClosed):
-            raise
-        except Exception:  # noqa: BLE001 - a kernel that broke before the notebook could: once more,
-            executed.unlink(missing_ok=True)  # with a fresh kernel (NOTEBOOK_TOOLING: retry kernel starts)
-            nb = execute_notebook(pool, spec.notebook, executed, params, timeout=timeout)
-        finally:
-            slot.__exit__(None, None, None)
+        with slots if slots is not None else contextlib.nullcontext():
+            start = time.perf_counter()  # from the moment it may run, not from when it was queued
+            pool.waited()
+            try:
+                nb = execute_notebook(pool, spec.notebook, executed, params, timeout=timeout)
+            except (pm.PapermillExecutionError, PoolClosed):
+                raise
+            except Exception:  # noqa: BLE001 - a kernel that broke before the notebook could: once more,
+                executed.unlink(missing_ok=True)  # with a fresh kernel (NOTEBOOK_TOOLING: retry kernel starts)
+                nb = execute_notebook(pool, spec.notebook, executed, params, timeout=timeout)
         outcome.cells_seconds = _cells_seconds(nb)
         t = time.perf_counter()
         write_evaluation_report(nb, ctx, spec, work / "report.html")

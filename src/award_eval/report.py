@@ -107,7 +107,6 @@ LABELS = {
     "filter_label": {"sv": "Filtrera profilerna", "en": "Filter the profiles"},
     "n_profiles": {"sv": "{n} profiler", "en": "{n} profiles"},
     "nominee_rank": {"sv": "Placering bland nominerade", "en": "Rank among nominees"},
-    "yes": {"sv": "ja", "en": "yes"},
     "figure": {"sv": "Diagram", "en": "Chart"},
     "language": {"sv": "Språk", "en": "Language"},
     "lang_sv": {"sv": "svenska", "en": "Swedish"},
