@@ -7,12 +7,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..i18n import t
 from .montecarlo import MonteCarloResult
 
 WORDS: dict[str, dict[str, str]] = {
-    "name": {"sv": "Kommun", "en": "Municipality"},
     "nominal": {"sv": "Placering", "en": "Rank"},
-    "median": {"sv": "Median", "en": "Median"},
     "interval": {"sv": "5–95 %", "en": "5–95 %"},
     "p_first": {"sv": "Etta (%)", "en": "First (%)"},
     "input": {"sv": "Osäker indata", "en": "Uncertain input"},
@@ -24,7 +23,6 @@ WORDS: dict[str, dict[str, str]] = {
     "mean_abs_change": {"sv": "Medelförflyttning (placeringar)", "en": "Mean rank change"},
     "max_abs_change": {"sv": "Största förflyttning", "en": "Largest rank change"},
     "winner": {"sv": "Etta utan det", "en": "First without it"},
-    "criterion": {"sv": "Kriterium", "en": "Criterion"},
     "weight": {"sv": "Vikt i index (%)", "en": "Weight in index (%)"},
     "current": {"sv": "Nu (0–100)", "en": "Now (0–100)"},
     "needed": {"sv": "Behövs (0–100)", "en": "Needed (0–100)"},
@@ -40,7 +38,8 @@ WORDS: dict[str, dict[str, str]] = {
 
 
 def word(key: str, lang: str = "sv") -> str:
-    return WORDS[key][lang]
+    """The analysis's own word for ``key``, else the one every report uses (:data:`award_eval.i18n.LABELS`)."""
+    return WORDS[key][lang] if key in WORDS else t(key, lang)
 
 
 def _label(criteria: Any, code: str, lang: str) -> str:
