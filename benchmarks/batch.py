@@ -90,8 +90,8 @@ def serial_loop(plan_path: Path, out: Path, profiles: list[str], sample: int | N
     heavier and are timed, not extrapolated). Returns (estimated seconds for the whole plan,
     seconds measured, ids run).
     """
-    from award_eval.batch import kernel_name
-    from award_eval.plan import check_parameters, load_plan, notebook_parameters
+    from award_eval.run.context import kernel_name
+    from award_eval.run.plan import check_parameters, load_plan, notebook_parameters
 
     plan = load_plan(plan_path)
     declared = check_parameters(plan)
@@ -172,7 +172,7 @@ def main(argv: list[str] | None = None) -> int:
     n = len(rows) if args.full else min(args.n, len(rows))
     codes = [r["code"] for r in rows[:n]]
     plan_path = build_plan(work, notebook, codes)
-    from award_eval.plan import load_plan
+    from award_eval.run.plan import load_plan
 
     ids = [s.id for s in load_plan(plan_path).evaluations]
     total = len(ids)

@@ -5,9 +5,18 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from award_eval.composite import (Framework, audit, correlation_flags, correlation_matrix, cronbach_alpha,
-                                  cronbach_by_aggregate, distribution, indicator_coverage, pca_explained,
-                                  unit_coverage)
+from award_eval.composite import (
+    Framework,
+    audit,
+    correlation_flags,
+    correlation_matrix,
+    cronbach_alpha,
+    cronbach_by_aggregate,
+    distribution,
+    indicator_coverage,
+    pca_explained,
+    unit_coverage,
+)
 
 TREE = pd.DataFrame({
     "Level": [1, 1, 1, 1, 2, 2, 3], "iCode": ["a", "b", "c", "d", "P", "Q", "T"], "iName": list("abcdPQT"),

@@ -14,14 +14,13 @@ from pathlib import Path
 
 import nbformat
 import pytest
-
-from award_eval.batch import RECORD, _locked, run_plan
-from award_eval.errors import InputError
-from award_eval.kernels import KernelPool
-from award_eval.plan import load_plan
-
 from .conftest import CRITERIA, DEMO, ROOT
 from .test_plan import write_notebook
+
+from award_eval.errors import InputError
+from award_eval.kernels import KernelPool
+from award_eval.run.batch import RECORD, _locked, run_plan
+from award_eval.run.plan import load_plan
 
 EVALUATE = ROOT / "notebooks" / "evaluate.ipynb"
 RESULTS = ("ranking.csv", "criterion_scores.csv", "report.html")
@@ -134,7 +133,7 @@ def test_demo_plan_runs_with_jobs_2_and_a_second_run_skips_everything(demo_cli_r
     """The session's demo run (`award-eval run data/demo/plan.yaml --jobs 2`), then a second run skips all."""
     import shutil
 
-    from award_eval.plan import load_plan
+    from award_eval.run.plan import load_plan
 
     src, first = demo_cli_run
     ids = [spec.id for spec in load_plan(DEMO_PLAN).evaluations]

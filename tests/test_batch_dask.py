@@ -7,11 +7,10 @@ import subprocess
 import sys
 
 import pytest
-
-from award_eval.batch import run_plan
-from award_eval.plan import load_plan
-
 from .conftest import DEMO, ROOT
+
+from award_eval.run.batch import run_plan
+from award_eval.run.plan import load_plan
 
 distributed = pytest.importorskip("distributed")
 

@@ -6,7 +6,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from .conftest import CRITERIA, DEMO, ROOT
 
 
@@ -128,9 +127,9 @@ def test_returned_sheets_become_the_runs_jury_scores(tmp_path):
     load_award_data (and so award-eval run) reads back to the same frame."""
     import shutil
 
-    from award_eval import load_award_data, load_framework
-
     from .test_sheets import fill_from_csv
+
+    from award_eval import load_award_data, load_framework
 
     out = tmp_path / "sheets"
     assert award_eval("sheets", "--criteria", str(CRITERIA), "--nominees", str(DEMO / "nominees.csv"),

@@ -7,8 +7,16 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from award_eval.composite import (Framework, aggregate_group, aggregate_tree, critic_weights, derive_weights,
-                                  entropy_weights, pca_weights, weighted_mean)
+from award_eval.composite import (
+    Framework,
+    aggregate_group,
+    aggregate_tree,
+    critic_weights,
+    derive_weights,
+    entropy_weights,
+    pca_weights,
+    weighted_mean,
+)
 
 V = pd.DataFrame({"a": [1.0, np.nan, 2.0], "b": [4.0, 9.0, np.nan]}, index=["u", "v", "w"])
 W = pd.Series({"a": 1.0, "b": 3.0})

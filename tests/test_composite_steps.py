@@ -7,8 +7,20 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from award_eval.composite import (Imputer, Treater, denominate, impute, imputed_cells, kurtosis, log_ct,
-                                  passes, screen_units, skewness, treat, winsorise)
+from award_eval.composite import (
+    Imputer,
+    Treater,
+    denominate,
+    impute,
+    imputed_cells,
+    kurtosis,
+    log_ct,
+    passes,
+    screen_units,
+    skewness,
+    treat,
+    winsorise,
+)
 from award_eval.errors import InputError
 
 

@@ -5,10 +5,9 @@ from pathlib import Path
 
 import pytest
 import yaml
+from .conftest import CRITERIA
 
 from award_eval import InputError, load_framework
-
-from .conftest import CRITERIA
 
 
 def test_default_framework_loads(framework):

@@ -2,11 +2,10 @@
 from __future__ import annotations
 
 import pytest
+from .conftest import DEMO
 
 from award_eval import InputError, load_award_data
 from award_eval.data import latest_values, load_register
-
-from .conftest import DEMO
 
 
 def test_register_keeps_codes_as_text():

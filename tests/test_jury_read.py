@@ -8,11 +8,18 @@ import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
-from award_eval import InputError, completeness, completeness_summary, load_jurors, read_jury_scores
+from award_eval import (
+    InputError,
+    completeness,
+    completeness_summary,
+    load_jurors,
+    read_jury_scores,
+)
 from award_eval.criteria import load_framework
-from award_eval.data import load_jury_scores, read_table
-from award_eval.jury import jurors_from_scores
-from award_eval.sheets import SCORES_SHEET, write_sheets
+from award_eval.data import load_jury_scores
+from award_eval.io.tables import read_table
+from award_eval.io.workbooks import SCORES_SHEET, write_sheets
+from award_eval.jury.scores import jurors_from_scores
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures" / "jury"

@@ -19,8 +19,13 @@ import pandas as pd
 import pytest
 
 from award_eval.errors import AwardEvalError, InputError
-from award_eval.kolada import (KoladaClient, KoladaError, _retry_after_seconds, fetch_values,
-                               write_values_csv)
+from award_eval.io.kolada import (
+    KoladaClient,
+    KoladaError,
+    _retry_after_seconds,
+    fetch_values,
+    write_values_csv,
+)
 
 FIXTURES = Path(__file__).parent / "fixtures" / "kolada"
 DATA = json.loads((FIXTURES / "data_values.json").read_text(encoding="utf-8"))["values"]

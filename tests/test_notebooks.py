@@ -8,10 +8,8 @@ from pathlib import Path
 import pandas as pd
 import papermill as pm
 import pytest
-from bs4 import BeautifulSoup
-
-
 from .conftest import BIN, CRITERIA, DEMO, ROOT
+from bs4 import BeautifulSoup
 
 NOTEBOOK = ROOT / "notebooks" / "evaluate.ipynb"
 

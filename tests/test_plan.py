@@ -5,11 +5,10 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from .conftest import CRITERIA, DEMO, ROOT
 
 from award_eval.errors import InputError
-from award_eval.plan import check_parameters, load_plan, notebook_parameters
-
-from .conftest import CRITERIA, DEMO, ROOT
+from award_eval.run.plan import check_parameters, load_plan, notebook_parameters
 
 EVALUATE = ROOT / "notebooks" / "evaluate.ipynb"
 

@@ -7,26 +7,32 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from award_eval import confidence, plots
 from award_eval.errors import InputError
 from award_eval.evaluation import Settings, evaluate, population_scores
-from award_eval.profile import (CRITERIA_COLUMNS, build_profile, municipality, strengths_weaknesses,
-                                summary_sentences)
+from award_eval.present import plots
+from award_eval.profile import (
+    CRITERIA_COLUMNS,
+    build_profile,
+    municipality,
+    strengths_weaknesses,
+    summary_sentences,
+)
+from award_eval.uncertainty import confidence
 
 
 @pytest.fixture(scope="module")
 def fw():
-    from award_eval import load_framework
-
     from .conftest import CRITERIA
+
+    from award_eval import load_framework
     return load_framework(CRITERIA)
 
 
 @pytest.fixture(scope="module")
 def data(fw):
-    from award_eval import load_award_data
-
     from .conftest import DEMO
+
+    from award_eval import load_award_data
     return load_award_data(DEMO, fw)
 
 

@@ -18,7 +18,7 @@ import pytest
 from scipy import stats
 
 from award_eval.errors import AwardEvalError
-from award_eval.reliability import (
+from award_eval.jury.reliability import (
     IncompleteDataError,
     KendallW,
     MissingColumnError,

@@ -10,12 +10,30 @@ import pandas as pd
 import pytest
 from bs4 import BeautifulSoup
 
-from award_eval import i18n, tables
+from award_eval import i18n
 from award_eval.evaluation import Settings, evaluate
-from award_eval.method import method_html, method_record, provenance_html, weight_shares
-from award_eval.privacy import anonymise, juror_aliases, replace_names, scrub_names_html, scrub_paths
-from award_eval.report import (RECORD_MIME, ReportInfo, add_toc, prepare_notebook, ranking_summary, render_notebook,
-                               sanitize_html)
+from award_eval.present import tables
+from award_eval.present.method import (
+    method_html,
+    method_record,
+    provenance_html,
+    weight_shares,
+)
+from award_eval.present.publish import RECORD_MIME, ranking_summary
+from award_eval.privacy import (
+    anonymise,
+    juror_aliases,
+    replace_names,
+    scrub_names_html,
+    scrub_paths,
+)
+from award_eval.run.report.html import (
+    ReportInfo,
+    add_toc,
+    prepare_notebook,
+    render_notebook,
+    sanitize_html,
+)
 
 PAYLOAD = "<script>alert(1)</script>"
 IMG = "<img src=x onerror=alert(2)>"
@@ -242,7 +260,7 @@ def test_alt_text_of_a_figure_says_its_titles_axes_and_legend():
     matplotlib.use("agg")
     import matplotlib.pyplot as plt
 
-    from award_eval.plots import alt_text
+    from award_eval.present.plots import alt_text
 
     fig, ax = plt.subplots()
     ax.plot([0, 1], [0, 1], label="Värmdö")

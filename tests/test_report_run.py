@@ -18,13 +18,13 @@ from pathlib import Path
 import nbformat
 import pytest
 import yaml
+from .conftest import CRITERIA, DEMO, ROOT
 from bs4 import BeautifulSoup
 
-from award_eval.batch import prepare, run_plan
-from award_eval.plan import load_plan
-from award_eval.report import write_evaluation_report
-
-from .conftest import CRITERIA, DEMO, ROOT
+from award_eval.run.batch import run_plan
+from award_eval.run.context import prepare
+from award_eval.run.plan import load_plan
+from award_eval.run.report.html import write_evaluation_report
 
 EPOCH = "1767225600"  # 2026-01-01
 NAME_PAYLOAD = "<script>alert('name')</script>"
@@ -280,7 +280,7 @@ def test_atomic_writes_give_files_the_usual_permissions(tmp_path):
     """Not the 0600 of the temporary file they start as: a report folder is shared with reviewers."""
     import os
 
-    from award_eval.results import atomic_write_bytes, atomic_write_text
+    from award_eval.io.files import atomic_write_bytes, atomic_write_text
 
     mask = os.umask(0o022)
     os.umask(mask)

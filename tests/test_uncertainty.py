@@ -8,12 +8,17 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from award_eval import jury
 from award_eval.composite import Framework, aggregate_tree, build_index
+from award_eval import jury
 from award_eval.ranking import rank_scores
 from award_eval.uncertainty import JurySampling, monte_carlo, rank_interval
 from award_eval.uncertainty import montecarlo as mc_mod
-from award_eval.uncertainty.model import Tree, competition_ranks, histogram_quantiles, rank_histogram
+from award_eval.uncertainty.model import (
+    Tree,
+    competition_ranks,
+    histogram_quantiles,
+    rank_histogram,
+)
 
 FIXTURES = Path(__file__).parent / "fixtures" / "composite"
 

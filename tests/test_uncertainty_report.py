@@ -5,12 +5,11 @@ The demo run in test_notebooks.py executes the whole plan, this evaluation inclu
 from __future__ import annotations
 
 import nbformat
+from .conftest import DEMO, ROOT
 from bs4 import BeautifulSoup
 
-from award_eval.plan import load_plan
-from award_eval.report import ReportInfo, render_notebook
-
-from .conftest import DEMO, ROOT
+from award_eval.run.plan import load_plan
+from award_eval.run.report.html import ReportInfo, render_notebook
 
 NOTEBOOK = ROOT / "notebooks" / "uncertainty.ipynb"
 

@@ -10,13 +10,20 @@ import pandas as pd
 import pytest
 from matplotlib.figure import Figure
 
-from award_eval import plots
 from award_eval.composite import Framework, aggregate_tree
 from award_eval.evaluation import evaluate
+from award_eval.present import plots
 from award_eval.ranking import rank_scores
-from award_eval.uncertainty import (demo_inputs, describe_rank_interval, monte_carlo, rank_interval, remove_one,
-                                    sobol, what_it_would_take)
-from award_eval.uncertainty import display
+from award_eval.present import uncertainty as display
+from award_eval.uncertainty import (
+    demo_inputs,
+    describe_rank_interval,
+    monte_carlo,
+    rank_interval,
+    remove_one,
+    sobol,
+    what_it_would_take,
+)
 
 
 def imeta(rows: list[tuple]) -> Framework:
@@ -197,17 +204,17 @@ def award(framework_module, demo_module):
 
 @pytest.fixture(scope="module")
 def framework_module():
-    from award_eval import load_framework
-
     from .conftest import CRITERIA
+
+    from award_eval import load_framework
     return load_framework(CRITERIA)
 
 
 @pytest.fixture(scope="module")
 def demo_module(framework_module):
-    from award_eval import load_award_data
-
     from .conftest import DEMO
+
+    from award_eval import load_award_data
     return load_award_data(DEMO, framework_module)
 
 

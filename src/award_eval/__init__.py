@@ -3,11 +3,16 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from .criteria import Framework, load_framework
-from .data import AwardData, load_award_data
-from .errors import AwardEvalError, InputError
-from .jury import completeness, completeness_summary, load_jurors, read_jury_scores
-from .sheets import write_sheets
+from award_eval.criteria import Framework, load_framework
+from award_eval.data import AwardData, load_award_data
+from award_eval.errors import AwardEvalError, InputError
+from award_eval.io.workbooks import write_sheets
+from award_eval.jury.scores import (
+           completeness,
+           completeness_summary,
+           load_jurors,
+           read_jury_scores,
+)
 
 __all__ = ["AwardData", "AwardEvalError", "Framework", "InputError", "__version__",
            "completeness", "completeness_summary", "load_award_data", "load_framework",

@@ -10,12 +10,12 @@ import os
 import sys
 from pathlib import Path
 
-from .errors import AwardEvalError, EvaluationFailed, InputError, PlanError
+from award_eval.errors import AwardEvalError, EvaluationFailed, InputError, PlanError
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from .batch import run_plan
-    from .plan import load_plan
+    from award_eval.run.batch import run_plan
+    from award_eval.run.plan import load_plan
 
     result = run_plan(load_plan(args.plan), args.out, jobs=args.jobs, progress=not args.quiet, force=args.force,
                       dask=args.dask, timeout=args.timeout, kernel_start=args.kernel_start)
@@ -25,9 +25,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
-    from . import jury
-    from .criteria import load_framework
-    from .data import load_award_data
+    from award_eval.criteria import load_framework
+    from award_eval.data import load_award_data
+    from award_eval import jury
 
     framework = load_framework(args.criteria)
     data = load_award_data(args.data, framework)
@@ -59,8 +59,8 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
 def _write_scores(scores, sources: list[str], target: Path, synthetic: bool) -> None:
     """The checked scores of the returned sheets as one CSV (an award's ``jury_scores.csv``)."""
-    from .jury import scores_to_csv
-    from .results import atomic_write_text
+    from award_eval.io.files import atomic_write_text
+    from award_eval.jury.scores import scores_to_csv
 
     if any(Path(p).resolve() == target.resolve() for p in sources):
         raise InputError(target, "a file other than the score files being read (inputs are never overwritten)",
@@ -74,10 +74,10 @@ def _write_scores(scores, sources: list[str], target: Path, synthetic: bool) -> 
 
 
 def _cmd_sheets(args: argparse.Namespace) -> int:
-    from . import jury
-    from .criteria import load_framework
-    from .data import load_conflicts, load_nominees, load_register
-    from .sheets import write_sheets
+    from award_eval.criteria import load_framework
+    from award_eval.data import load_conflicts, load_nominees, load_register
+    from award_eval.io.workbooks import write_sheets
+    from award_eval import jury
 
     framework = load_framework(args.criteria)
     nominees_path = Path(args.nominees)
@@ -94,12 +94,12 @@ def _cmd_sheets(args: argparse.Namespace) -> int:
 
 
 def _cmd_kolada_fetch(args: argparse.Namespace) -> int:
-    from . import kolada
+    from award_eval.io import kolada
 
     framework = None
     kpis = list(args.kpi or [])
     if args.criteria:
-        from .criteria import load_framework
+        from award_eval.criteria import load_framework
 
         framework = load_framework(args.criteria)
         kpis += [k for k in kolada.kpi_sources(framework) if k not in kpis]

@@ -14,10 +14,17 @@ from typing import Any, Literal
 
 import pandas as pd
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    model_validator,
+)
 
-from .errors import InputError
-from .yamlio import parse as parse_yaml
+from award_eval.errors import InputError
+from award_eval.io.yaml import parse as parse_yaml
 
 Lang = Literal["sv", "en"]
 ID_PATTERN = r"^[A-Za-z][A-Za-z0-9_.-]*$"

@@ -15,7 +15,6 @@ Rows are numbered as a spreadsheet shows the file: the first line of the file is
 from __future__ import annotations
 
 import hashlib
-import io
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,91 +22,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .criteria import Framework
-from .errors import InputError
+from award_eval.criteria import Framework
+from award_eval.errors import InputError
+from award_eval.io.tables import CsvTable, read_table
 
 SKR_GROUPS = ("A1", "A2", "B3", "B4", "B5", "C6", "C7", "C8", "C9")
-SYNTHETIC_MARK = "synthetic demonstration data"
 CODE_RE = re.compile(r"^\d{4}$")
 
 
-@dataclass(frozen=True)
-class Table:
-    """A CSV file read as text: the frame, its notes, and where its rows stand in the file."""
-
-    path: Path
-    frame: pd.DataFrame
-    notes: tuple[str, ...]
-    header_row: int
-
-    def row(self, index: int) -> int:
-        """The spreadsheet row number of the frame's positional row ``index``."""
-        return self.header_row + 1 + index
-
-    def error(self, index: int | None, column: str | None, value: object, expected: str) -> InputError:
-        return InputError(self.path, expected, row=None if index is None else self.row(index),
-                          column=column, value=value)
-
-    @property
-    def synthetic(self) -> bool:
-        return any(SYNTHETIC_MARK in note.lower() for note in self.notes)
-
-
-def read_table(path: str | Path, required: list[str], optional: list[str] = ()) -> Table:
-    """Read a CSV as strings, keep leading ``#`` notes, and check the required columns.
-
-    Accepts what Swedish Excel writes as well as plain CSV: UTF-8 with or without a BOM, or
-    Windows-1252 ("CSV (semikolonavgränsad)"); ``,`` or ``;`` between fields (whichever the
-    header row uses more of). Decimal commas are left to the number parsers (``3,5`` = 3.5).
-    """
-    path = Path(path)
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise InputError(path, "an existing file", has_value=False) from None
-    text = _decode(path, raw)
-    lines = text.splitlines(keepends=True)
-    notes = []
-    while lines and lines[0].lstrip().startswith("#"):
-        notes.append(lines.pop(0).lstrip().lstrip("#").strip().rstrip(";").strip())
-    if not lines or not lines[0].strip():
-        raise InputError(path, "a header row", row=len(notes) + 1, has_value=False)
-    sep = ";" if lines[0].count(";") > lines[0].count(",") else ","
-    try:
-        frame = pd.read_csv(io.StringIO("".join(lines)), sep=sep, dtype=str, keep_default_na=False,
-                            skipinitialspace=True)
-    except pd.errors.ParserError as exc:
-        raise InputError(path, f"well-formed CSV ({exc})", has_value=False) from None
-    frame.columns = [str(c).strip() for c in frame.columns]
-    for col in required:
-        if col not in frame.columns:
-            raise InputError(path, f"a column named {col!r} in the header", row=len(notes) + 1,
-                             column=col, value=sep.join(frame.columns))
-    frame = frame.apply(lambda s: s.str.strip())
-    return Table(path, frame, tuple(notes), header_row=len(notes) + 1)
-
-
-_UTF8_SWEDISH = re.compile(rb"\xc3[\x80-\xbf]")  # å ä ö é … as UTF-8: the file is (mostly) UTF-8
-
-
-def _decode(path: Path, raw: bytes) -> str:
-    """UTF-8 (BOM optional), else Windows-1252 as Excel's "CSV" writes it on Swedish Windows.
-
-    A file that fails as UTF-8 yet holds UTF-8 letters is mixed or damaged: reported, not guessed.
-    """
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        if not _UTF8_SWEDISH.search(raw):
-            try:
-                return raw.decode("cp1252")
-            except UnicodeDecodeError:
-                pass
-        raise InputError(path, f"UTF-8 or Windows-1252 text (undecodable byte at position {exc.start})",
-                         has_value=False) from None
-
-
-def _check_unique(table: Table, columns: list[str], what: str) -> None:
+def _check_unique(table: CsvTable, columns: list[str], what: str) -> None:
     dup = table.frame.duplicated(subset=columns, keep="first")
     if dup.any():
         i = int(np.flatnonzero(dup.to_numpy())[0])
@@ -115,7 +38,7 @@ def _check_unique(table: Table, columns: list[str], what: str) -> None:
         raise table.error(i, columns[-1], value, f"one row per {what} (this one is repeated)")
 
 
-def _check_member(table: Table, column: str, allowed: set[str] | list[str], expected: str) -> None:
+def _check_member(table: CsvTable, column: str, allowed: set[str] | list[str], expected: str) -> None:
     allowed = set(allowed)
     bad = ~table.frame[column].isin(allowed)
     if bad.any():
@@ -123,7 +46,7 @@ def _check_member(table: Table, column: str, allowed: set[str] | list[str], expe
         raise table.error(i, column, table.frame.iloc[i][column], expected)
 
 
-def _to_number(table: Table, column: str, lo: float | None = None, hi: float | None = None,
+def _to_number(table: CsvTable, column: str, lo: float | None = None, hi: float | None = None,
                allow_empty: bool = False, integer: bool = False) -> pd.Series:
     """Parse a column of numbers (decimal point or comma); empty cells become NaN when allowed."""
     text = table.frame[column].str.replace(",", ".", regex=False).str.replace("\u2212", "-", regex=False)
@@ -164,7 +87,7 @@ def load_register(path: str | Path) -> pd.DataFrame:
     return f[["code", "name", "county", "skr_group"]].reset_index(drop=True)
 
 
-def _check_nonempty(table: Table, column: str) -> None:
+def _check_nonempty(table: CsvTable, column: str) -> None:
     empty = table.frame[column] == ""
     if empty.any():
         i = int(np.flatnonzero(empty.to_numpy())[0])
@@ -200,7 +123,9 @@ def load_jury_scores(path: str | Path, framework: Framework, nominees: pd.DataFr
     One file (long CSV or a scoring workbook) read by :func:`award_eval.jury.read_jury_scores`,
     which holds the checks; an empty score cell is a missing score and is left out.
     """
-    from .jury import read_jury_scores  # jury builds on read_table: imported here, not at the top
+    from award_eval.jury.scores import (
+        read_jury_scores,  # jury builds on read_table: imported here, not at the top
+    )
 
     return read_jury_scores([path], framework, nominees, conflicts)
 

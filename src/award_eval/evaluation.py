@@ -11,14 +11,16 @@ aggregated up the framework tree to the index, which is ranked.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 
 import pandas as pd
 
-from . import jury
-from .composite import aggregate_tree, normalise
-from .criteria import Framework
-from .data import AwardData, latest_values
-from .ranking import rank_scores
+from award_eval.composite import aggregate_tree, normalise
+from award_eval.criteria import Framework
+from award_eval.data import AwardData, latest_values
+from award_eval.io.files import write_csv
+from award_eval import jury
+from award_eval.ranking import rank_scores
 
 
 @dataclass(frozen=True)
@@ -114,3 +116,11 @@ def population_scores(framework: Framework, data: AwardData, settings: Settings 
     wide = aggregate_tree(leaves, framework.to_imeta(), method)
     wide.index.name = "code"
     return wide
+
+
+
+def write_result(result: "Result", output_dir: str | Path) -> list[Path]:
+    """Write ``ranking.csv`` and ``criterion_scores.csv`` into ``output_dir``."""
+    out = Path(output_dir)
+    return [write_csv(result.ranking, out / "ranking.csv"),
+            write_csv(result.criterion_scores, out / "criterion_scores.csv")]

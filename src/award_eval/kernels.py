@@ -61,7 +61,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from .errors import AwardEvalError
+from award_eval.errors import AwardEvalError
 
 ENGINE_NAME = "award_eval"
 STARTUP_TIMEOUT = 60.0
@@ -74,7 +74,8 @@ HISTORY_IN_MEMORY = "--HistoryManager.hist_file=:memory:"
 #: needs). A module that fails to import is skipped (the notebook will report the error itself).
 WARMUP: tuple[str, ...] = ("numpy", "pandas", "scipy.stats", "sklearn.base", "matplotlib", "matplotlib.pyplot",
                            "IPython.display", "award_eval", "award_eval.*")
-NOT_PRELOADED = frozenset({"award_eval.cli", "award_eval.batch", "award_eval.kernels", "award_eval.plan"})
+NOT_PRELOADED = frozenset({"award_eval.cli", "award_eval.run.batch", "award_eval.run.context", "award_eval.kernels",
+                           "award_eval.run.kernels", "award_eval.run.plan"})
 
 
 class KernelStartError(AwardEvalError):

@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-from .data import AwardData
+from award_eval.data import AwardData
 
 
 def juror_aliases(names: Iterable[str]) -> dict[str, str]:

@@ -22,12 +22,12 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from . import confidence
-from .criteria import Framework
-from .data import AwardData, latest_values
-from .evaluation import Result, Settings, evaluate, population_scores
-from .errors import InputError
-from .ranking import rank_scores
+from award_eval.criteria import Framework
+from award_eval.data import AwardData, latest_values
+from award_eval.errors import InputError
+from award_eval.evaluation import Result, Settings, evaluate, population_scores
+from award_eval.ranking import rank_scores
+from award_eval.uncertainty import confidence
 
 CRITERIA_COLUMNS = ["criterion", "pillar", "kind", "raw", "unit", "score", "reference", "reference_median",
                     "difference", "group_median", "national_median", "national_rank", "national_n",
@@ -219,7 +219,7 @@ def build_profile(framework: Framework, data: AwardData, code: str, settings: Se
 
 def summary_sentences(profile: Profile, framework: Framework, lang: str = "sv") -> list[str]:
     """The profile's answer in a few plain sentences (no HTML; the caller escapes)."""
-    from .i18n import fmt_int, fmt_number, skr_group_name
+    from award_eval.i18n import fmt_int, fmt_number, skr_group_name
 
     sv = lang == "sv"
     p, pos = profile, profile.position

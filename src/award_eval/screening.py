@@ -10,11 +10,11 @@ from typing import Any
 
 import pandas as pd
 
-from .composite import Framework as CompositeFramework
-from .composite import build_index, peer_ranks
-from .composite.pipeline import CompositeIndex
-from .criteria import Framework
-from .data import AwardData, latest_values
+from award_eval.composite import Framework as CompositeFramework
+from award_eval.composite import build_index, peer_ranks
+from award_eval.composite.pipeline import CompositeIndex
+from award_eval.criteria import Framework
+from award_eval.data import AwardData, latest_values
 
 DEFAULT_CHOICES: dict[str, Any] = {"impute": "group_mean", "impute_by": "skr_group", "min_coverage": 0.8,
                                    "treat": "winsorise", "normalise": "minmax", "aggregate": "arithmetic"}

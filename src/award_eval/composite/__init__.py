@@ -8,20 +8,50 @@ COINr-style iMeta table (:class:`Framework`; see also
 """
 from __future__ import annotations
 
-from .aggregate import AGGREGATIONS, aggregate_group, aggregate_tree, weighted_mean
-from .audit import (Audit, audit, correlation_flags, correlation_matrix, cronbach_alpha,
-                    cronbach_by_aggregate, distribution, indicator_coverage, pca_by_aggregate,
-                    pca_explained, unit_coverage)
-from .denominate import denominate
-from .framework import Framework, as_framework
-from .impute import IMPUTATIONS, Imputer, impute, imputed_cells
-from .mcda import copeland, outranking_matrix, topsis, vikor
-from .normalise import NORMALISERS, Normaliser, normalise
-from .peers import peer_ranks
-from .pipeline import DEFAULT_CHOICES, CompositeIndex, build_index
-from .screen import coverage, screen_units
-from .treat import Treater, kurtosis, log_ct, passes, skewness, treat, winsorise
-from .weights import WEIGHTINGS, critic_weights, derive_weights, entropy_weights, given_weights, pca_weights
+from award_eval.composite.aggregate import (
+    AGGREGATIONS,
+    aggregate_group,
+    aggregate_tree,
+    weighted_mean,
+)
+from award_eval.composite.audit import (
+    Audit,
+    audit,
+    correlation_flags,
+    correlation_matrix,
+    cronbach_alpha,
+    cronbach_by_aggregate,
+    distribution,
+    indicator_coverage,
+    pca_by_aggregate,
+    pca_explained,
+    unit_coverage,
+)
+from award_eval.composite.denominate import denominate
+from award_eval.composite.framework import Framework, as_framework
+from award_eval.composite.impute import IMPUTATIONS, Imputer, impute, imputed_cells
+from award_eval.composite.mcda import copeland, outranking_matrix, topsis, vikor
+from award_eval.composite.normalise import NORMALISERS, Normaliser, normalise
+from award_eval.composite.peers import peer_ranks
+from award_eval.composite.pipeline import DEFAULT_CHOICES, CompositeIndex, build_index
+from award_eval.composite.screen import coverage, screen_units
+from award_eval.composite.treat import (
+    Treater,
+    kurtosis,
+    log_ct,
+    passes,
+    skewness,
+    treat,
+    winsorise,
+)
+from award_eval.composite.weights import (
+    WEIGHTINGS,
+    critic_weights,
+    derive_weights,
+    entropy_weights,
+    given_weights,
+    pca_weights,
+)
 
 __all__ = [
     "AGGREGATIONS", "Audit", "CompositeIndex", "DEFAULT_CHOICES", "Framework", "IMPUTATIONS", "Imputer",

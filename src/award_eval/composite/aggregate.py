@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .mcda import copeland, topsis, vikor
+from award_eval.composite.mcda import copeland, topsis, vikor
 
 MEANS = ("arithmetic", "geometric", "harmonic")
 AGGREGATIONS = MEANS + ("copeland", "topsis", "vikor")

@@ -12,8 +12,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .framework import Framework, as_framework
-from .treat import kurtosis, passes, skewness
+from award_eval.composite.framework import Framework, as_framework
+from award_eval.composite.treat import kurtosis, passes, skewness
 
 
 def unit_coverage(data: pd.DataFrame) -> pd.DataFrame:
@@ -154,7 +154,7 @@ def audit(index: Any, framework: Any = None) -> Audit:
     else:
         if framework is None:
             raise ValueError("audit(data, framework): a framework is needed for raw data")
-        from .pipeline import build_index
+        from award_eval.composite.pipeline import build_index
 
         built = build_index(index, framework)
         fw = built.framework

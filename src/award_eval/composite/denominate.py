@@ -9,7 +9,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from ..errors import InputError
+from award_eval.errors import InputError
 
 
 def denominate(data: pd.DataFrame, denominators: Mapping[str, str] | pd.Series,

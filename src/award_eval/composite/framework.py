@@ -24,7 +24,7 @@ from typing import Any
 
 import pandas as pd
 
-from ..errors import InputError
+from award_eval.errors import InputError
 
 REQUIRED_COLUMNS = ("Level", "iCode", "iName", "Direction", "Weight", "Parent", "Type")
 OPTIONAL_COLUMNS = ("Denominator", "Target", "Unit")
@@ -101,7 +101,7 @@ class Framework:
     @classmethod
     def from_yaml(cls, path: str | Path, lang: str = "en") -> "Framework":
         """From an award criteria YAML file (validated by :func:`award_eval.criteria.load_framework`)."""
-        from ..criteria import load_framework
+        from award_eval.criteria import load_framework
 
         return cls.from_criteria(load_framework(path), lang)
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..ranking import rank_scores
+from award_eval.ranking import rank_scores
 
 
 def peer_ranks(scores: pd.Series, groups: pd.Series, higher_is_better: bool = True) -> pd.DataFrame:

@@ -15,17 +15,22 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..errors import InputError
-from ..ranking import rank_scores
-from .aggregate import AGGREGATIONS, MEANS, aggregate_tree
-from .denominate import denominate as _denominate
-from .framework import Framework, as_framework
-from .impute import GROUP_METHODS, IMPUTATIONS, Imputer, imputed_cells
-from .normalise import NORMALISERS, Normaliser
-from .peers import peer_ranks
-from .screen import screen_units
-from .treat import TREATMENTS, Treater
-from .weights import WEIGHTINGS, derive_weights, given_weights
+from award_eval.composite.aggregate import AGGREGATIONS, MEANS, aggregate_tree
+from award_eval.composite.denominate import denominate as _denominate
+from award_eval.composite.framework import Framework, as_framework
+from award_eval.composite.impute import (
+    GROUP_METHODS,
+    IMPUTATIONS,
+    Imputer,
+    imputed_cells,
+)
+from award_eval.composite.normalise import NORMALISERS, Normaliser
+from award_eval.composite.peers import peer_ranks
+from award_eval.composite.screen import screen_units
+from award_eval.composite.treat import TREATMENTS, Treater
+from award_eval.composite.weights import WEIGHTINGS, derive_weights, given_weights
+from award_eval.errors import InputError
+from award_eval.ranking import rank_scores
 
 DEFAULT_CHOICES: dict[str, Any] = {
     "denominate": False,

@@ -23,8 +23,8 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from .aggregate import aggregate_group, method_for_level
-from .framework import Framework
+from award_eval.composite.aggregate import aggregate_group, method_for_level
+from award_eval.composite.framework import Framework
 
 WEIGHTINGS = ("equal", "pca", "entropy", "critic")
 

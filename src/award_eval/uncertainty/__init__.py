@@ -12,12 +12,17 @@ See ``docs/uncertainty.md``.
 """
 from __future__ import annotations
 
-from .demo import AwardInputs, demo_inputs
-from .model import Tree, competition_ranks
-from .montecarlo import MonteCarloResult, describe_rank_interval, monte_carlo, rank_interval
-from .sampling import JurySampling
-from .sensitivity import remove_one, sobol
-from .whatif import what_it_would_take
+from award_eval.uncertainty.demo import AwardInputs, demo_inputs
+from award_eval.uncertainty.model import Tree, competition_ranks
+from award_eval.uncertainty.montecarlo import (
+           MonteCarloResult,
+           describe_rank_interval,
+           monte_carlo,
+           rank_interval,
+)
+from award_eval.uncertainty.sampling import JurySampling
+from award_eval.uncertainty.sensitivity import remove_one, sobol
+from award_eval.uncertainty.whatif import what_it_would_take
 
 __all__ = ["AwardInputs", "JurySampling", "MonteCarloResult", "Tree", "competition_ranks", "demo_inputs",
            "describe_rank_interval", "monte_carlo", "rank_interval", "remove_one", "sobol",

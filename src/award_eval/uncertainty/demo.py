@@ -14,11 +14,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..composite.framework import Framework as CompositeFramework
-from ..criteria import Framework
-from ..data import AwardData, latest_values
-from ..evaluation import Settings, indicator_scores, jury_scores
-from .sampling import JurySampling
+from award_eval.composite.framework import Framework as CompositeFramework
+from award_eval.criteria import Framework
+from award_eval.data import AwardData, latest_values
+from award_eval.evaluation import Settings, indicator_scores, jury_scores
+from award_eval.uncertainty.sampling import JurySampling
 
 
 @dataclass(frozen=True)

@@ -18,9 +18,22 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .model import (Tree, check_methods, chunk_size, competition_ranks, histogram_quantiles, method_label,
-                    rank_histogram)
-from .sampling import JurySampling, LeafSource, check_weights, sample_weights, weights_frame
+from award_eval.uncertainty.model import (
+    Tree,
+    check_methods,
+    chunk_size,
+    competition_ranks,
+    histogram_quantiles,
+    method_label,
+    rank_histogram,
+)
+from award_eval.uncertainty.sampling import (
+    JurySampling,
+    LeafSource,
+    check_weights,
+    sample_weights,
+    weights_frame,
+)
 
 SUMMARY_COLUMNS = ["nominal", "median", "q05", "q95", "p_first"]
 QUANTILES = (0.05, 0.5, 0.95)

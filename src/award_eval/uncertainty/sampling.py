@@ -23,9 +23,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .. import jury as jury_mod
-from ..composite.normalise import NORMALISERS, Normaliser
-from .model import Tree
+from award_eval.composite.normalise import NORMALISERS, Normaliser
+import award_eval.jury as jury_mod
+from award_eval.uncertainty.model import Tree
 
 WEIGHT_SCHEMES = ("dirichlet", "uniform")
 NO_WEIGHTS = (None, "none", "nominal", "fixed")

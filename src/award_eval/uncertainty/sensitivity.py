@@ -21,9 +21,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .model import Tree, competition_ranks, method_label
-from .montecarlo import Draws, prepare, score_draws
-from .sampling import JurySampling, varied_nodes, weights_from_uniform
+from award_eval.uncertainty.model import Tree, competition_ranks, method_label
+from award_eval.uncertainty.montecarlo import Draws, prepare, score_draws
+from award_eval.uncertainty.sampling import (
+    JurySampling,
+    varied_nodes,
+    weights_from_uniform,
+)
 
 SOBOL_COLUMNS = ["output", "unit", "input", "S1", "S1_conf", "ST", "ST_conf"]
 UNUSED = "(unused)"

@@ -15,8 +15,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..ranking import TIE_DECIMALS
-from .model import Tree, competition_ranks
+from award_eval.ranking import TIE_DECIMALS
+from award_eval.uncertainty.model import Tree, competition_ranks
 
 COLUMNS = ["label", "weight", "current", "needed", "increase", "reachable"]
 

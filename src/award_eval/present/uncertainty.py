@@ -7,8 +7,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..i18n import t
-from .montecarlo import MonteCarloResult
+from award_eval.i18n import t
+from award_eval.uncertainty.montecarlo import MonteCarloResult
 
 WORDS: dict[str, dict[str, str]] = {
     "nominal": {"sv": "Placering", "en": "Rank"},
@@ -84,7 +84,7 @@ def _num(v: float) -> str:
 def sobol_table(indices: pd.DataFrame, criteria: Any = None, lang: str = "sv", output: str = "score",
                 unit: Any = None, decimals: int = 2, top: str = "index") -> pd.DataFrame:
     """One output's Sobol indices by input, largest total first: S1 ± and ST ±."""
-    from .sensitivity import indices_of
+    from award_eval.uncertainty.sensitivity import indices_of
 
     rows = indices_of(indices, output, unit)
     table = pd.DataFrame({

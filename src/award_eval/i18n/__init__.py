@@ -201,3 +201,62 @@ def sort_key(text: str, lang: Lang = "sv") -> str:
     """A key that sorts names as the language's alphabet does (Swedish: … x y z å ä ö)."""
     low = str(text).casefold()
     return low.translate(_SV_ORDER) if lang == "sv" else low
+
+
+#: Page chrome of reports and the run's index.
+PAGE_LABELS = {
+    "status_label": {"sv": "Data", "en": "Data"},
+    "synthetic": {"sv": "syntetiska demonstrationsdata", "en": "synthetic demonstration data"},
+    "real": {"sv": "verkliga data", "en": "real data"},
+    "date_label": {"sv": "Körd", "en": "Run"},
+    "criteria_label": {"sv": "Kriterier version", "en": "Criteria version"},
+    "index_label": {"sv": "Alla rapporter", "en": "All reports"},
+    "contents": {"sv": "Innehåll", "en": "Contents"},
+    "method": {"sv": "Metod", "en": "Method"},
+    "provenance": {"sv": "Ursprung och versioner", "en": "Provenance"},
+    "evaluation": {"sv": "Utvärdering", "en": "Evaluation"},
+    "state": {"sv": "Status", "en": "Status"},
+    "report": {"sv": "Rapport", "en": "Report"},
+    "open": {"sv": "Öppna", "en": "Open"},
+    "done": {"sv": "klar", "en": "done"},
+    "failed": {"sv": "misslyckades", "en": "failed"},
+    "skipped": {"sv": "oförändrad", "en": "unchanged"},
+    "missing": {"sv": "inte körd", "en": "not run"},
+    "reports_title": {"sv": "Rapporter", "en": "Reports"},
+    "footer": {"sv": "Skapad med award_eval {version}. Kriterier version {criteria_version}.",
+               "en": "Made with award_eval {version}. Criteria version {criteria_version}."},
+    "kind_ranking": {"sv": "Rangordningar", "en": "Rankings"},
+    "kind_jury": {"sv": "Juryns bedömning", "en": "Jury"},
+    "kind_screening": {"sv": "Urval", "en": "Screening"},
+    "kind_profile": {"sv": "Kommunprofiler", "en": "Municipality profiles"},
+    "kind_other": {"sv": "Övriga rapporter", "en": "Other reports"},
+    "summary": {"sv": "Resultat", "en": "Results"},
+    "winner": {"sv": "Vinnare", "en": "Winner"},
+    "winner_tied": {"sv": "Delad förstaplats", "en": "Shared first place"},
+    "points": {"sv": "poäng", "en": "points"},
+    "top_of": {"sv": "Topp {n}", "en": "Top {n}"},
+    "whole_ranking": {"sv": "Hela rangordningen", "en": "Full ranking"},
+    "chance_first": {"sv": "vinner i {p} av simuleringarna", "en": "first in {p} of the simulations"},
+    "rank_interval_short": {"sv": "placering {lo}–{hi}", "en": "rank {lo}–{hi}"},
+    "run_status": {"sv": "Körningens status", "en": "Run status"},
+    "all_done": {"sv": "Alla {n} utvärderingar klara.", "en": "All {n} evaluations done."},
+    "some_failed": {"sv": "{done} av {n} utvärderingar klara, {failed} misslyckades:",
+                    "en": "{done} of {n} evaluations done, {failed} failed:"},
+    "failed_at": {"sv": "fel i cell {cell}", "en": "error in cell {cell}"},
+    "no_winner": {"sv": "Ingen rangordning blev klar i denna körning.", "en": "No ranking completed in this run."},
+    "filter": {"sv": "Sök kommun, kod, län eller grupp", "en": "Search municipality, code, county or group"},
+    "filter_label": {"sv": "Filtrera profilerna", "en": "Filter the profiles"},
+    "n_profiles": {"sv": "{n} profiler", "en": "{n} profiles"},
+    "nominee_rank": {"sv": "Placering bland nominerade", "en": "Rank among nominees"},
+    "figure": {"sv": "Diagram", "en": "Chart"},
+    "language": {"sv": "Språk", "en": "Language"},
+    "lang_sv": {"sv": "svenska", "en": "Swedish"},
+    "lang_en": {"sv": "engelska", "en": "English"},
+    "other_language_index": {"sv": "In English", "en": "På svenska"},
+    "no_profile_match": {"sv": "Ingen profil matchar.", "en": "No profile matches."},
+}
+
+
+def page_label(key: str, lang: Lang, **fields: object) -> str:
+    text = PAGE_LABELS[key][check_lang(lang)]
+    return text.format(**fields) if fields else text

@@ -38,9 +38,9 @@ from typing import Any
 
 import pandas as pd
 
-from . import __version__
-from .errors import AwardEvalError, InputError
-from .results import atomic_write_text
+from award_eval import __version__
+from award_eval.errors import AwardEvalError, InputError
+from award_eval.io.files import atomic_write_text
 
 DEFAULT_BASE_URL = "https://api.kolada.se/v3"
 MAX_IDS_PER_SEGMENT = 25

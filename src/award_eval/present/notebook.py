@@ -10,7 +10,8 @@ import os
 from pathlib import Path
 
 import matplotlib
-from .errors import InputError
+
+from award_eval.errors import InputError
 
 
 def resolve_path(path: str | Path, must_exist: bool = True) -> Path:
@@ -44,6 +45,6 @@ def configure_figures() -> None:
     matplotlib.rcParams["figure.dpi"] = 96
     matplotlib.rcParams["savefig.dpi"] = 96
     os.environ.setdefault("SOURCE_DATE_EPOCH", "0")
-    from .plots import attach_alt_text
+    from award_eval.present.plots import attach_alt_text
 
     attach_alt_text()

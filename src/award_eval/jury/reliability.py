@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .errors import AwardEvalError
+from award_eval.errors import AwardEvalError
 
 __all__ = [
     "IncompleteDataError",

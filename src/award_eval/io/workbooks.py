@@ -18,7 +18,6 @@ A workbook has four sheets:
 from __future__ import annotations
 
 import io
-import os
 import re
 import unicodedata
 import warnings
@@ -35,9 +34,9 @@ from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from .criteria import Framework, Lang
-from .errors import InputError
-from .results import atomic_write_bytes
+from award_eval.criteria import Framework, Lang
+from award_eval.errors import InputError
+from award_eval.io.files import atomic_write_bytes
 
 SCORES_SHEET = "Poäng (Scores)"
 INFO_SHEET = "Info"

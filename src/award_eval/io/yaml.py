@@ -6,7 +6,7 @@ from typing import Any
 
 import yaml
 
-from .errors import InputError
+from award_eval.errors import InputError
 
 # libyaml's safe loader builds the same Python objects as the pure-Python one, ~8x faster: a profile
 # notebook reads the criteria file once per report, hundreds of times in a whole award's run.

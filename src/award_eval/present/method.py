@@ -13,11 +13,11 @@ from typing import Any
 
 import pandas as pd
 
-from .criteria import Framework
-from .data import AwardData
-from .evaluation import Settings
-from .i18n import Lang, check_lang, fmt_int, t
-from .tables import Column, Table, esc
+from award_eval.criteria import Framework
+from award_eval.data import AwardData
+from award_eval.evaluation import Settings
+from award_eval.i18n import Lang, check_lang, fmt_int, t
+from award_eval.present.tables import Column, Table, esc
 
 
 def weight_shares(framework: Framework) -> pd.DataFrame:

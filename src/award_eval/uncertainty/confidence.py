@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .evaluation import Result
+from award_eval.evaluation import Result
 
 RANK_INTERVAL_COLUMNS = ("code", "rank_low", "rank_high", "rank_median", "p_first")
 WHAT_IT_WOULD_TAKE_COLUMNS = ("criterion", "current", "needed", "target_rank")
@@ -41,7 +41,7 @@ def _inputs(result: Result):
     data = result.extra.get("data")
     if data is None:
         return None
-    from .uncertainty import demo_inputs
+    from award_eval.uncertainty import demo_inputs
 
     return demo_inputs(result.framework, data, normalisation=result.settings.normalisation,
                        jury_method=result.settings.jury_method, year=result.settings.year)
@@ -52,7 +52,7 @@ def rank_intervals(result: Result, seed: int = 42, n: int = SAMPLES) -> pd.DataF
     inputs = _inputs(result)
     if inputs is None or len(inputs.matrix) < 2:
         return None
-    from .uncertainty import monte_carlo
+    from award_eval.uncertainty import monte_carlo
 
     jury = inputs.jury
     mc = monte_carlo(inputs.matrix, inputs.framework, n=n, seed=seed, weights="dirichlet",
@@ -73,7 +73,7 @@ def what_it_would_take(result: Result, code: str, seed: int = 42) -> pd.DataFram
     inputs = _inputs(result)
     if inputs is None or code not in inputs.matrix.index:
         return None
-    from .uncertainty import what_it_would_take as wiwt
+    from award_eval.uncertainty import what_it_would_take as wiwt
 
     table = wiwt(inputs.matrix, inputs.framework, code, aggregation=inputs.aggregation)
     if table.attrs.get("target_rank") is None:

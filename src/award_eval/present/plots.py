@@ -16,8 +16,8 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
-from .criteria import Framework
-from .i18n import Lang, fmt_number, skr_group_name, t
+from award_eval.criteria import Framework
+from award_eval.i18n import Lang, fmt_number, skr_group_name, t
 
 ACCENT = "#2b6f9e"  # the report's accent (the evaluated municipality, the bars)
 PEER = "#d55e00"  # peers' median (colour-blind safe against the accent)
@@ -392,7 +392,7 @@ def sensitivity_bar(indices: pd.DataFrame, labels: dict | None = None, lang: Lan
                     output: str = "score", unit: object = None, title: str | None = None) -> Figure:
     """Sobol indices of one output (default: the winner's score) by input: total ST (light bar)
     and first-order S1 (dark bar), each with its confidence interval; largest total at the top."""
-    from .uncertainty.sensitivity import indices_of
+    from award_eval.uncertainty.sensitivity import indices_of
 
     rows = indices_of(indices, output, unit)
     import textwrap

@@ -16,8 +16,17 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from .evaluation import Result
-from .i18n import DASH, Lang, check_lang, fmt_int, fmt_number, fmt_percent, fmt_range, t
+from award_eval.evaluation import Result
+from award_eval.i18n import (
+    DASH,
+    Lang,
+    check_lang,
+    fmt_int,
+    fmt_number,
+    fmt_percent,
+    fmt_range,
+    t,
+)
 
 KINDS = ("text", "number", "smart", "int", "percent", "signed", "range")
 

@@ -32,11 +32,20 @@ import string
 from pathlib import Path
 from typing import Any, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictFloat, StrictInt, StrictStr, ValidationError
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictFloat,
+    StrictInt,
+    StrictStr,
+    ValidationError,
+)
 
-from .criteria import Label
-from .errors import InputError
-from .yamlio import parse as parse_yaml
+from award_eval.criteria import Label
+from award_eval.errors import InputError
+from award_eval.io.yaml import parse as parse_yaml
 
 PATH_PARAMETERS = ("criteria", "data_dir")
 #: Given by the run itself, to notebooks that declare them: the evaluation's id and its output folder.
@@ -169,7 +178,7 @@ def _items(path: Path, i: int, entry: EvaluationEntry, defaults: dict[str, Any],
     if data_dir is None:
         raise InputError(path, "a data_dir (in defaults or in this evaluation's parameters) to read "
                          f"{FOREACH_SOURCES[entry.foreach]} from", yaml_path=where, value=entry.foreach)
-    from .data import load_nominees, load_register
+    from award_eval.data import load_nominees, load_register
 
     folder = Path(_absolute(base, data_dir))
     register = load_register(folder / "municipalities.csv")

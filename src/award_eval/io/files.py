@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 if TYPE_CHECKING:
-    from .evaluation import Result
+    pass
 
 FLOAT_FORMAT = "%.6f"
 
@@ -60,9 +60,3 @@ def write_csv(frame: pd.DataFrame, path: str | Path) -> Path:
     """A DataFrame as CSV (no index, fixed float format, ``\\n`` line ends), written atomically."""
     return atomic_write_text(path, frame.to_csv(index=False, float_format=FLOAT_FORMAT, lineterminator="\n"))
 
-
-def write_result(result: "Result", output_dir: str | Path) -> list[Path]:
-    """Write ``ranking.csv`` and ``criterion_scores.csv`` into ``output_dir``."""
-    out = Path(output_dir)
-    return [write_csv(result.ranking, out / "ranking.csv"),
-            write_csv(result.criterion_scores, out / "criterion_scores.csv")]

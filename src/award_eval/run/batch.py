@@ -26,8 +26,6 @@ kernels are killed, temporary folders are removed, the manifest records what is 
 from __future__ import annotations
 
 import contextlib
-import functools
-import hashlib
 import json
 import os
 import re
@@ -42,19 +40,28 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
 
-from . import __version__
-from .criteria import Framework, load_framework
-from .data import AwardData, load_award_data
-from .errors import InputError
-from .plan import PATH_PARAMETERS, EvaluationSpec, Plan, check_parameters, notebook_parameters
-from .provenance import git_commit, input_hashes, package_versions, sha256_file
-from .results import atomic_write_text
+from award_eval.errors import InputError
+from award_eval.io.files import atomic_write_text
+from award_eval.provenance import (
+    sha256_file,
+)
+from award_eval.run.context import (
+    RunContext,
+    _file_hash,
+    evaluation_hash,
+    kernel_name,
+    portable_parameters,
+    prepare,
+)
+from award_eval.run.plan import (
+    EvaluationSpec,
+    Plan,
+    notebook_parameters,
+)
 
-KERNEL_NAME = "award-eval"
 EXECUTION_TIMEOUT = 900
 #: Each evaluation folder's own record: its manifest entry, with the sha256 of every output file.
 RECORD = ".evaluation.json"
-HASH_SCHEME = 1
 MANIFEST_INTERVAL = 1.0  # seconds between two manifest writes while a run is going
 
 
@@ -179,110 +186,6 @@ def _duration(seconds: float) -> str:
     return f"{m} min {s} s" if m else f"{seconds:.1f} s"
 
 
-def kernel_name() -> str:
-    """The project's kernelspec when installed (``make`` installs it), else this interpreter's."""
-    from jupyter_client.kernelspec import KernelSpecManager
-
-    return KERNEL_NAME if KERNEL_NAME in KernelSpecManager().find_kernel_specs() else "python3"
-
-
-@dataclass(frozen=True)
-class RunContext:
-    """What every evaluation of a run shares: the plan, its framework and data, the provenance."""
-
-    plan: Plan
-    framework: Framework | None
-    data: AwardData | None
-    provenance: dict
-    #: Each notebook's declared parameters (papermill's inspection), by notebook path.
-    declared: dict = field(default_factory=dict)
-
-    @property
-    def synthetic(self) -> bool:
-        return bool(self.data and self.data.synthetic)
-
-
-def prepare(plan: Plan) -> RunContext:
-    """Load and check everything a run needs before any notebook starts (bad input stops here)."""
-    declared = check_parameters(plan)
-    criteria_path = plan.defaults.get("criteria")
-    framework = load_framework(criteria_path) if criteria_path else None
-    data = load_award_data(plan.defaults["data_dir"], framework) if framework and "data_dir" in plan.defaults else None
-    files: dict[str, Path] = {}
-    if framework and framework.source:
-        files["criteria/" + framework.source.name] = framework.source
-    if data:
-        files.update({f"data/{name}": p for name, p in data.files.items()})
-    provenance = {
-        "award_eval": __version__,
-        "plan": plan.source.name if plan.source else None,
-        "plan_sha256": sha256_file(plan.source) if plan.source else None,
-        "criteria_version": framework.version if framework else None,
-        "seed": plan.defaults.get("seed"),
-        "synthetic": bool(data and data.synthetic),
-        "inputs": input_hashes(files),
-        "packages": package_versions(),
-        "git_commit": git_commit(plan.source) if plan.source else None,
-    }
-    return RunContext(plan, framework, data, provenance, declared)
-
-
-# ---------------------------------------------------------------------------------------------
-# Hashes: what an evaluation depends on
-# ---------------------------------------------------------------------------------------------
-
-#: Modules that decide how evaluations run, not what they produce: left out of :func:`code_hash`.
-RUNNER_MODULES = frozenset({"cli.py", "batch.py", "kernels.py", "plan.py"})
-
-
-@functools.lru_cache(maxsize=None)
-def code_hash() -> str:
-    """SHA-256 over award_eval's files that shape results (analysis code, report code, templates)."""
-    root = Path(__file__).resolve().parent
-    digest = hashlib.sha256()
-    for path in sorted(p for p in root.rglob("*") if p.is_file() and "__pycache__" not in p.parts
-                       and p.suffix not in (".pyc", ".pyo") and p.relative_to(root).as_posix() not in RUNNER_MODULES):
-        digest.update(path.relative_to(root).as_posix().encode() + b"\0")
-        digest.update(hashlib.sha256(path.read_bytes()).digest())
-    return digest.hexdigest()
-
-
-def portable_parameters(plan: Plan, params: dict[str, Any]) -> dict[str, Any]:
-    """Parameters with path parameters relative to the plan's folder (no local path in a hash or manifest)."""
-    out = {}
-    for key, value in params.items():
-        if key in PATH_PARAMETERS and isinstance(value, str):
-            out[key] = Path(os.path.relpath(value, plan.folder)).as_posix()
-        else:
-            out[key] = value
-    return out
-
-
-def evaluation_hash(ctx: RunContext, spec: EvaluationSpec, kernel: str) -> str:
-    """SHA-256 of what the evaluation's results depend on: the notebook file, the parameters it
-    receives (paths relative to the plan), the input files (criteria and data), award_eval's own
-    code, the kernel's name and the versions of the key packages (numpy, pandas, …)."""
-    params = portable_parameters(ctx.plan, notebook_parameters(ctx.plan, spec, ctx.declared.get(spec.notebook, {})))
-    payload = {"scheme": HASH_SCHEME, "notebook": _file_hash(spec.notebook), "parameters": params,
-               "inputs": ctx.provenance.get("inputs", {}), "code": code_hash(), "kernel": kernel,
-               "packages": ctx.provenance.get("packages", {})}
-    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
-
-
-@functools.lru_cache(maxsize=256)
-def _file_hash_cached(path: str, mtime_ns: int, size: int) -> str:
-    return sha256_file(path)
-
-
-def _file_hash(path: Path) -> str:
-    st = path.stat()
-    return _file_hash_cached(str(path), st.st_mtime_ns, st.st_size)
-
-
-# ---------------------------------------------------------------------------------------------
-# The output folder: lock, sweep, records, moves
-# ---------------------------------------------------------------------------------------------
-
 @contextlib.contextmanager
 def _locked(out_dir: Path) -> Iterator[None]:
     """Hold an exclusive lock on the output folder for the run (one run per folder)."""
@@ -386,8 +289,8 @@ def execute_evaluation(ctx: RunContext, spec: EvaluationSpec, work: Path, pool: 
     import nbformat
     import papermill as pm
 
-    from .kernels import KernelStartError, PoolClosed, execute_notebook
-    from .report import write_evaluation_report
+    from award_eval.kernels import KernelStartError, PoolClosed, execute_notebook
+    from award_eval.run.report.html import write_evaluation_report
 
     outcome = _new_outcome(ctx, spec, digest)
     params = notebook_parameters(ctx.plan, spec, ctx.declared.get(spec.notebook, {}), output_dir=work)
@@ -474,7 +377,7 @@ class _LocalExecutor:
         self.stop = threading.Event()
 
     def start(self) -> None:
-        from . import report  # noqa: F401 - imported once here rather than inside the first evaluation
+        from award_eval.run.report import html as report  # noqa: F401 - imported once here rather than inside the first evaluation
 
         if self.pool._dir is None:  # not started early
             self.pool.start()
@@ -509,7 +412,7 @@ class _LocalExecutor:
 
 
 def _new_pool(kernel: str, size: int, kernel_start: str, warmup: Any) -> Any:
-    from .kernels import WARMUP, KernelPool
+    from award_eval.kernels import WARMUP, KernelPool
 
     return KernelPool(kernel, size=size, method=kernel_start, warmup=WARMUP if warmup is None else warmup)
 
@@ -520,7 +423,7 @@ _WORKER_LOCK = threading.Lock()
 
 
 def _worker_pool(run_id: str, kernel: str, kernel_start: str, warmup: Any) -> Any:
-    from .kernels import WARMUP, KernelPool
+    from award_eval.kernels import WARMUP, KernelPool
 
     with _WORKER_LOCK:
         pool = _WORKER_POOLS.get(run_id)
@@ -722,7 +625,7 @@ def run_plan(plan: Plan, out_dir: str | Path, jobs: int | None = None, progress:
         result.seconds = time.perf_counter() - started
         manifest = _manifest(ctx, outcomes, result)
         _write_manifest(out_dir, manifest)
-        from .report import write_index
+        from award_eval.run.report.index import write_index
 
         write_index(out_dir / "index.html", ctx, manifest)
     return result

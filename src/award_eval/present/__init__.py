@@ -1,0 +1,1 @@
+"""What a notebook imports to show things: tables, figures, method text, publishing."""

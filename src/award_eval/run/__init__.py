@@ -1,0 +1,1 @@
+"""Running a plan: plans, the run context, batch execution, kernels, HTML reports."""

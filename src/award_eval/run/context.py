@@ -1,0 +1,140 @@
+"""What every evaluation of a run shares (plan, framework, data, provenance), and the hashes that decide what is current."""
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from award_eval import __version__
+from award_eval.criteria import Framework, load_framework
+from award_eval.data import AwardData, load_award_data
+from award_eval.provenance import (
+    git_commit,
+    input_hashes,
+    package_versions,
+    sha256_file,
+)
+from award_eval.run.plan import (
+    PATH_PARAMETERS,
+    EvaluationSpec,
+    Plan,
+    check_parameters,
+    notebook_parameters,
+)
+
+KERNEL_NAME = "award-eval"
+HASH_SCHEME = 1
+
+
+def kernel_name() -> str:
+    """The project's kernelspec when installed (``make`` installs it), else this interpreter's."""
+    from jupyter_client.kernelspec import KernelSpecManager
+
+    return KERNEL_NAME if KERNEL_NAME in KernelSpecManager().find_kernel_specs() else "python3"
+
+
+@dataclass(frozen=True)
+class RunContext:
+    """What every evaluation of a run shares: the plan, its framework and data, the provenance."""
+
+    plan: Plan
+    framework: Framework | None
+    data: AwardData | None
+    provenance: dict
+    #: Each notebook's declared parameters (papermill's inspection), by notebook path.
+    declared: dict = field(default_factory=dict)
+
+    @property
+    def synthetic(self) -> bool:
+        return bool(self.data and self.data.synthetic)
+
+
+def prepare(plan: Plan) -> RunContext:
+    """Load and check everything a run needs before any notebook starts (bad input stops here)."""
+    declared = check_parameters(plan)
+    criteria_path = plan.defaults.get("criteria")
+    framework = load_framework(criteria_path) if criteria_path else None
+    data = load_award_data(plan.defaults["data_dir"], framework) if framework and "data_dir" in plan.defaults else None
+    files: dict[str, Path] = {}
+    if framework and framework.source:
+        files["criteria/" + framework.source.name] = framework.source
+    if data:
+        files.update({f"data/{name}": p for name, p in data.files.items()})
+    provenance = {
+        "award_eval": __version__,
+        "plan": plan.source.name if plan.source else None,
+        "plan_sha256": sha256_file(plan.source) if plan.source else None,
+        "criteria_version": framework.version if framework else None,
+        "seed": plan.defaults.get("seed"),
+        "synthetic": bool(data and data.synthetic),
+        "inputs": input_hashes(files),
+        "packages": package_versions(),
+        "git_commit": git_commit(plan.source) if plan.source else None,
+    }
+    return RunContext(plan, framework, data, provenance, declared)
+
+
+# ---------------------------------------------------------------------------------------------
+# Hashes: what an evaluation depends on
+# ---------------------------------------------------------------------------------------------
+
+#: Modules that decide how evaluations run, not what they produce: left out of :func:`code_hash`.
+RUNNER_MODULES = frozenset({"cli.py", "kernels.py", "run/__init__.py", "run/batch.py", "run/context.py", "run/plan.py"})
+RUNNER_FOLDERS = ("run/kernels/",)
+
+
+def _is_runner(rel: str) -> bool:
+    return rel in RUNNER_MODULES or rel.startswith(RUNNER_FOLDERS)
+
+
+@functools.lru_cache(maxsize=None)
+def code_hash() -> str:
+    """SHA-256 over award_eval's files that shape results (analysis code, report code, templates)."""
+    root = Path(__file__).resolve().parent.parent
+    digest = hashlib.sha256()
+    for path in sorted(p for p in root.rglob("*") if p.is_file() and "__pycache__" not in p.parts
+                       and p.suffix not in (".pyc", ".pyo") and not _is_runner(p.relative_to(root).as_posix())):
+        digest.update(path.relative_to(root).as_posix().encode() + b"\0")
+        digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
+
+
+def portable_parameters(plan: Plan, params: dict[str, Any]) -> dict[str, Any]:
+    """Parameters with path parameters relative to the plan's folder (no local path in a hash or manifest)."""
+    out = {}
+    for key, value in params.items():
+        if key in PATH_PARAMETERS and isinstance(value, str):
+            out[key] = Path(os.path.relpath(value, plan.folder)).as_posix()
+        else:
+            out[key] = value
+    return out
+
+
+def evaluation_hash(ctx: RunContext, spec: EvaluationSpec, kernel: str) -> str:
+    """SHA-256 of what the evaluation's results depend on: the notebook file, the parameters it
+    receives (paths relative to the plan), the input files (criteria and data), award_eval's own
+    code, the kernel's name and the versions of the key packages (numpy, pandas, …)."""
+    params = portable_parameters(ctx.plan, notebook_parameters(ctx.plan, spec, ctx.declared.get(spec.notebook, {})))
+    payload = {"scheme": HASH_SCHEME, "notebook": _file_hash(spec.notebook), "parameters": params,
+               "inputs": ctx.provenance.get("inputs", {}), "code": code_hash(), "kernel": kernel,
+               "packages": ctx.provenance.get("packages", {})}
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
+
+
+@functools.lru_cache(maxsize=256)
+def _file_hash_cached(path: str, mtime_ns: int, size: int) -> str:
+    return sha256_file(path)
+
+
+def _file_hash(path: Path) -> str:
+    st = path.stat()
+    return _file_hash_cached(str(path), st.st_mtime_ns, st.st_size)
+
+
+# ---------------------------------------------------------------------------------------------
+# The output folder: lock, sweep, records, moves
+# ---------------------------------------------------------------------------------------------

@@ -1,0 +1,1 @@
+"""HTML reports: one evaluation's page (html) and the run's index (index)."""

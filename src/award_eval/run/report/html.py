@@ -1,0 +1,381 @@
+"""HTML reports: an executed notebook rendered with no code, and the run's index page.
+
+Rendering is in-process (nbconvert's HTMLExporter with award_eval's own template, see
+``templates/award_report``), so no CDN script and no code cell reaches a reviewer.
+
+What a report page is made of:
+
+- a header (award, round, the evaluation's title, the data's status, the run date, the criteria
+  version), a banner when the data are synthetic, and a table of contents built from the ``h2``
+  headings;
+- the notebook's outputs, after :func:`prepare_notebook` has removed cells tagged ``parameters``,
+  ``injected-parameters``, ``remove-cell`` or another language's ``lang-xx``, stderr (warnings,
+  logs), errors, JavaScript and widget outputs, and bare object reprs (``<Figure at 0x…>``);
+  HTML and Markdown outputs pass an allow-list sanitiser (:func:`sanitize_html`);
+- a method section written from the choices the notebook actually made (the *report record* it
+  publishes with :func:`publish`; rebuilt from its parameters when it published none), and the
+  provenance block of the run (the same dict as ``manifest.json``);
+- a last pass that replaces local folders by relative names and, when the plan anonymises
+  jurors, any juror name left in the text by its alias.
+
+A notebook talks to its report through one call, :func:`publish`, which displays the method
+inline for a Jupyter user and attaches a JSON record (kind, titles, subject, summary, method)
+under :data:`RECORD_MIME`. The record is also written next to the report as ``report.json``,
+from which :func:`write_index` builds the run's summary.
+"""
+from __future__ import annotations
+
+import copy
+import html
+import json
+import os
+import re
+import threading
+import time
+from dataclasses import dataclass, field
+from importlib.resources import files
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from award_eval import __version__
+from award_eval.i18n import (
+    Lang,
+    check_lang,
+    page_label,
+    t,
+)
+from award_eval.io.files import atomic_write_text
+from award_eval.present.method import (
+    method_html,
+    provenance_html,
+    record_from_parameters,
+)
+from award_eval.present.publish import KINDS, RECORD_MIME, _json_default
+from award_eval.privacy import juror_aliases, local_roots, scrub_names_html, scrub_paths
+
+if TYPE_CHECKING:  # nbformat and nbconvert are imported where a page is rendered, not by notebooks
+    import nbformat  # that only publish (they cost ~1.5 s to import)
+    from nbconvert import HTMLExporter
+
+    from award_eval.run.context import RunContext
+    from award_eval.run.plan import EvaluationSpec
+
+TEMPLATES = Path(str(files("award_eval") / "templates"))
+REMOVED_TAGS = {"parameters", "injected-parameters", "remove-cell", "remove_cell"}
+KEPT_MIMETYPES = ("text/html", "text/markdown", "image/png", "image/jpeg", "image/svg+xml", "text/plain")
+# notebook file name (stem, prefix match) -> kind, for notebooks that publish no record
+NOTEBOOK_KINDS = (("evaluate", "ranking"), ("ranking", "ranking"), ("profile", "profile"),
+                  ("jury", "jury"), ("screen", "screening"))
+_OBJECT_REPR = re.compile(r"^\s*\[?\s*<[\w.]+(?: [^<>]*)? at 0x[0-9a-fA-F]+>")
+
+def run_date() -> str:
+    """The run's date (UTC, ISO), from ``SOURCE_DATE_EPOCH`` when set, so output can be reproduced."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    stamp = int(epoch) if epoch and epoch.isdigit() else int(time.time())
+    return time.strftime("%Y-%m-%d", time.gmtime(stamp))
+
+
+def _css() -> str:
+    return (TEMPLATES / "report.css").read_text(encoding="utf-8")
+
+
+# --- from an executed notebook to report HTML ------------------------------------------------------------
+
+def _cell_langs(cell) -> set[str]:
+    return {tag[5:] for tag in cell.get("metadata", {}).get("tags", []) if tag.startswith("lang-")}
+
+
+def prepare_notebook(notebook: nbformat.NotebookNode, lang: Lang) -> tuple[nbformat.NotebookNode, dict | None]:
+    """A copy of ``notebook`` with only what a reviewer should see, and the report record (if any)."""
+    nb = copy.deepcopy(notebook)
+    record = None
+    cells = []
+    for cell in nb.cells:
+        tags = set(cell.get("metadata", {}).get("tags", []))
+        langs = _cell_langs(cell)
+        if cell.cell_type == "code":
+            outputs = []
+            for out in cell.get("outputs", []):
+                kind = out.get("output_type")
+                if kind == "stream":
+                    if out.get("name") == "stdout" and out.get("text", "").strip():
+                        outputs.append(out)
+                    continue
+                if kind not in ("display_data", "execute_result"):
+                    continue  # errors: a failed notebook gets no report
+                data = out.get("data", {})
+                if RECORD_MIME in data:
+                    record = dict(data[RECORD_MIME])
+                    continue
+                kept = {m: v for m, v in data.items() if m in KEPT_MIMETYPES}
+                if not kept:
+                    continue
+                if set(kept) == {"text/plain"} and _OBJECT_REPR.match(str(kept["text/plain"])):
+                    continue
+                out["data"] = kept
+                outputs.append(out)
+            cell.outputs = outputs
+        if tags & REMOVED_TAGS or (langs and lang not in langs):
+            continue
+        cells.append(cell)
+    nb.cells = cells
+    return nb, record
+
+
+_ALLOWED_TAGS = {"a", "abbr", "b", "blockquote", "br", "caption", "code", "col", "colgroup", "dd", "del",
+                 "details", "div", "dl", "dt", "em", "figcaption", "figure", "h1", "h2", "h3", "h4", "h5",
+                 "h6", "hr", "i", "img", "ins", "kbd", "li", "mark", "ol", "p", "pre", "q", "s", "section",
+                 "small", "span", "strong", "sub", "summary", "sup", "table", "tbody", "td", "tfoot", "th",
+                 "thead", "time", "tr", "u", "ul"}
+_GLOBAL_ATTRS = {"class", "id", "title", "lang", "dir", "role", "aria-label"}
+_TAG_ATTRS = {"a": {"href"}, "img": {"src", "alt", "width", "height"}, "td": {"colspan", "rowspan"},
+              "th": {"colspan", "rowspan", "scope"}, "ol": {"start"}, "time": {"datetime"}}
+_SAFE_IMG = re.compile(r"^data:image/(png|jpeg|gif|webp|svg\+xml);base64,[A-Za-z0-9+/=\s]*$")
+_SAFE_HREF = re.compile(r"^(https?://|mailto:|#|(?![a-zA-Z][a-zA-Z0-9+.-]*:))")
+_STYLE_BLOCK = re.compile(r"<style\b[^>]*>.*?</style\s*>", re.S | re.I)
+
+
+def _allowed_attribute(tag: str, name: str, value: str) -> bool:
+    if name in _GLOBAL_ATTRS:
+        return True
+    if name not in _TAG_ATTRS.get(tag, ()):
+        return False
+    if tag == "img" and name == "src":
+        return bool(_SAFE_IMG.match(value))
+    if tag == "a" and name == "href":
+        return bool(_SAFE_HREF.match(value.strip()))
+    return True
+
+
+def sanitize_html(fragment: str) -> str:
+    """``fragment`` through an allow-list: scripts, styles, frames, forms and event attributes are gone.
+
+    Disallowed tags are escaped (shown as text), not silently dropped, so a payload in a name is
+    visible as what it is. pandas' inline ``<style>`` blocks are removed first (the report's
+    stylesheet styles tables).
+    """
+    import bleach
+
+    cleaner = bleach.Cleaner(tags=_ALLOWED_TAGS, attributes=_allowed_attribute,
+                             protocols={"http", "https", "mailto", "data"}, strip=False, strip_comments=True)
+    return cleaner.clean(_STYLE_BLOCK.sub("", str(fragment)))
+
+
+_H2 = re.compile(r"<h2\b([^>]*)>(.*?)</h2>", re.S)
+_TAG = re.compile(r"<[^>]+>")
+_ID = re.compile(r'\bid="([^"]*)"')
+
+
+def add_toc(page: str, title: str) -> str:
+    """Fill the ``<!--ae-toc-->`` placeholder with a list of links to the page's ``h2`` headings."""
+    items = []
+    seen: set[str] = set()
+
+    def visit(match: re.Match) -> str:
+        attrs, inner = match.group(1), match.group(2)
+        m = _ID.search(attrs)
+        anchor = m.group(1) if m else None
+        if not anchor or anchor in seen:
+            base = re.sub(r"[^\w-]+", "-", _TAG.sub("", inner), flags=re.U).strip("-").lower() or "avsnitt"
+            anchor, i = base, 2
+            while anchor in seen:
+                anchor, i = f"{base}-{i}", i + 1
+            attrs = _ID.sub("", attrs) + f' id="{anchor}"'
+        seen.add(anchor)
+        text = _TAG.sub("", re.sub(r'<a class="anchor-link".*?</a>', "", inner, flags=re.S)).strip()
+        items.append((anchor, text))
+        return f"<h2{attrs}>{inner}</h2>"
+
+    page = _H2.sub(visit, page)
+    if len(items) < 2:
+        return page.replace("<!--ae-toc-->", "")
+    nav = (f'<nav class="toc" aria-label="{html.escape(title)}"><p class="toc-title">{html.escape(title)}</p><ol>'
+           + "".join(f'<li><a href="#{html.escape(a, quote=True)}">{text}</a></li>' for a, text in items)
+           + "</ol></nav>")
+    return page.replace("<!--ae-toc-->", nav, 1)
+
+
+@dataclass(frozen=True)
+class ReportInfo:
+    """What the report page says around the notebook's outputs."""
+
+    title: str
+    award: str
+    lang: Lang = "sv"
+    synthetic: bool = False
+    kind: str = "other"
+    round: str = ""
+    criteria_version: str = ""
+    index_href: str = "../index.html"
+    method_html: str = ""
+    provenance_html: str = ""
+    aliases: dict[str, str] = field(default_factory=dict)  # juror name -> alias, when anonymised
+    roots: list[str] = field(default_factory=list)  # local folders to strip from the page
+
+
+_local = threading.local()
+
+
+def _exporter() -> HTMLExporter:
+    """This thread's HTML exporter, made once: building one compiles the Jinja template (~0.1 s).
+
+    One per thread because an exporter keeps per-conversion state; a run renders from several
+    threads at once.
+    """
+    exporter = getattr(_local, "exporter", None)
+    if exporter is None:
+        exporter = _local.exporter = _new_exporter()
+    return exporter
+
+
+def _new_exporter() -> HTMLExporter:
+    from nbconvert import HTMLExporter
+    from nbconvert.exporters.templateexporter import TemplateExporter
+    from nbconvert.filters.highlight import Highlight2HTML
+    from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
+
+    class ReportExporter(HTMLExporter):
+        """nbconvert's HTMLExporter without its last pass, which parses the whole page with
+        BeautifulSoup to add a generic English alt text to images and tab stops to code cells.
+        Our template writes a real alt text itself and a report has no code cells; the pass
+        cost ~40 % of a report's rendering (the page holds its figures as base64 PNGs)."""
+
+        def from_notebook_node(self, nb, resources=None, **kw):  # type: ignore[override]
+            resources = self._init_resources(resources)
+            self.register_filter("highlight_code", Highlight2HTML(parent=self))
+            self.register_filter("filter_data_type", WidgetsDataTypeFilter(
+                notebook_metadata=self._nb_metadata, parent=self, resources=resources))
+            return TemplateExporter.from_notebook_node(self, nb, resources, **kw)
+
+    exporter = ReportExporter(template_name="award_report", extra_template_basedirs=[str(TEMPLATES)],
+                            exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True,
+                            anchor_link_text="¶")
+    exporter.register_filter("ae_sanitize", sanitize_html)
+    return exporter
+
+
+def render_notebook(notebook: nbformat.NotebookNode | str | Path, info: ReportInfo) -> str:
+    """HTML of an executed notebook with no code, in award_eval's report look."""
+    import nbformat
+
+    nb = notebook if isinstance(notebook, nbformat.NotebookNode) else nbformat.read(str(notebook), as_version=4)
+    lang = check_lang(info.lang)
+    nb, _ = prepare_notebook(nb, lang)
+    resources = {"report": {
+        "title": info.title, "award": info.award, "round": info.round, "lang": lang, "kind": info.kind,
+        "version": __version__,
+        "status_label": page_label("status_label", lang),
+        "status": page_label("synthetic" if info.synthetic else "real", lang),
+        "status_class": "synthetic" if info.synthetic else "real",
+        "synthetic": info.synthetic, "synthetic_text": t("synthetic", lang),
+        "date_label": page_label("date_label", lang), "run_date": run_date(),
+        "criteria_label": page_label("criteria_label", lang), "criteria_version": info.criteria_version,
+        "index_href": info.index_href, "index_label": page_label("index_label", lang),
+        "figure_alt": page_label("figure", lang),
+        "css": _css(),
+        "method_id": "metod" if lang == "sv" else "method", "method_label": page_label("method", lang),
+        "method_html": info.method_html,
+        "provenance_id": "ursprung" if lang == "sv" else "provenance",
+        "provenance_label": page_label("provenance", lang), "provenance_html": info.provenance_html,
+        "footer": page_label("footer", lang, version=__version__, criteria_version=info.criteria_version or "–"),
+    }}
+    body, _ = _exporter().from_notebook_node(nb, resources=resources)
+    body = add_toc(body, page_label("contents", lang))
+    if info.aliases:
+        body = scrub_names_html(body, info.aliases)
+    return scrub_paths(body, info.roots)
+
+
+def write_report(notebook: nbformat.NotebookNode | str | Path, info: ReportInfo, path: str | Path) -> Path:
+    """Render and write a report atomically."""
+    return atomic_write_text(path, render_notebook(notebook, info))
+
+
+# --- a run's evaluations ---------------------------------------------------------------------------------
+
+def _award_label(ctx: "RunContext", lang: Lang) -> str:
+    return ctx.framework.award.label(lang) if ctx.framework else (ctx.plan.award or "")
+
+
+def _round_title(ctx: "RunContext", lang: Lang) -> str:
+    title = ctx.plan.title
+    if title is None:
+        return ""
+    return title(lang) if callable(title) else str(title)
+
+
+def kind_of(spec: "EvaluationSpec", record: dict | None = None) -> str:
+    """The report's kind: from the notebook's record, else guessed from the notebook's file name."""
+    if record and record.get("kind") in KINDS:
+        return record["kind"]
+    stem = Path(spec.notebook).stem.lower()
+    for prefix, kind in NOTEBOOK_KINDS:
+        if stem.startswith(prefix):
+            return kind
+    return "other"
+
+
+def _lang_of(ctx: "RunContext", spec: "EvaluationSpec") -> Lang:
+    lang = str(ctx.plan.parameters(spec).get("lang", ctx.plan.lang))
+    return check_lang(lang if lang in ("sv", "en") else "sv")
+
+
+def _aliases(ctx: "RunContext", params: dict) -> dict[str, str]:
+    if not params.get("anonymise_jurors") or ctx.data is None:
+        return {}
+    return juror_aliases(list(ctx.data.jury_scores["juror"]) + list(ctx.data.conflicts["juror"]))
+
+
+def _roots(ctx: "RunContext", params: dict, *paths: Path) -> list[str]:
+    extra: list[Path] = []
+    if ctx.plan.source:
+        extra += [ctx.plan.source.parent, ctx.plan.source.parent.parent]
+    if ctx.framework and ctx.framework.source:
+        extra += [ctx.framework.source.parent, ctx.framework.source.parent.parent]
+    for key in ("data_dir", "criteria", "output_dir"):
+        if isinstance(params.get(key), str) and os.path.isabs(params[key]):
+            extra.append(Path(params[key]) if key != "criteria" else Path(params[key]).parent)
+    for spec_path in paths:
+        extra += [spec_path, spec_path.parent]
+    return local_roots(*extra)
+
+
+def evaluation_title(spec: "EvaluationSpec", record: dict | None, lang: Lang) -> str:
+    """The plan's title for the evaluation, else the notebook's own (record), else its id."""
+    if spec.title is not None:
+        return spec.title_in(lang)
+    titles = (record or {}).get("title") or {}
+    return titles.get(lang) or titles.get("sv") or titles.get("en") or spec.id
+
+
+def write_evaluation_report(notebook: nbformat.NotebookNode, ctx: "RunContext", spec: "EvaluationSpec",
+                            path: str | Path) -> Path:
+    """The report of one evaluation of a run (called by :mod:`award_eval.batch`).
+
+    Writes ``report.html`` at ``path`` and ``report.json`` beside it (kind, titles, subject and
+    summary, for the index).
+    """
+    path = Path(path)
+    params = ctx.plan.parameters(spec)
+    lang = _lang_of(ctx, spec)
+    _, record = prepare_notebook(notebook, lang)
+    kind = kind_of(spec, record)
+    method = (record or {}).get("method") or record_from_parameters(params, ctx.framework, ctx.data, kind)
+    roots = _roots(ctx, params, path.parent, Path(spec.notebook).parent)
+    info = ReportInfo(
+        title=evaluation_title(spec, record, lang), award=_award_label(ctx, lang), lang=lang,
+        synthetic=ctx.synthetic, kind=kind, round=_round_title(ctx, lang),
+        criteria_version=str(ctx.provenance.get("criteria_version") or ""),
+        method_html=method_html(method, ctx.framework, lang),
+        provenance_html=provenance_html(ctx.provenance, lang, seed=params.get("seed")),
+        aliases=_aliases(ctx, params), roots=roots)
+    out = write_report(notebook, info, path)
+    titles = {lg: evaluation_title(spec, record, lg) for lg in ("sv", "en")}  # type: ignore[arg-type]
+    summary = {"id": spec.id, "kind": kind, "lang": lang, "titles": titles,
+               "subject": (record or {}).get("subject"), "summary": (record or {}).get("summary")}
+    text = json.dumps(summary, ensure_ascii=False, indent=1, sort_keys=True, default=_json_default)
+    if info.aliases:
+        text = scrub_names_html(text, info.aliases)
+    atomic_write_text(path.parent / "report.json", scrub_paths(text, roots) + "\n")
+    return out
+

@@ -1,0 +1,227 @@
+"""The run's index page: the winner, the top, every report by kind, failed evaluations."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import jinja2
+
+from award_eval import __version__
+from award_eval.i18n import (
+    PAGE_LABELS,
+    Lang,
+    check_lang,
+    fmt_int,
+    fmt_number,
+    page_label,
+    skr_group_name,
+    sort_key,
+    t,
+)
+from award_eval.io.files import atomic_write_text
+from award_eval.present.method import (
+    provenance_html,
+)
+from award_eval.privacy import juror_aliases, scrub_names_html, scrub_paths
+
+if TYPE_CHECKING:  # nbformat and nbconvert are imported where a page is rendered, not by notebooks
+
+    from award_eval.run.context import RunContext
+    from award_eval.run.plan import EvaluationSpec
+
+from award_eval.present.publish import KINDS
+from award_eval.run.report.html import (
+    TEMPLATES,
+    _award_label,
+    _css,
+    _lang_of,
+    _roots,
+    _round_title,
+    kind_of,
+    run_date,
+)
+
+# --- the run's index page --------------------------------------------------------------------------------
+
+def _variant_key(ctx: "RunContext", spec: "EvaluationSpec") -> str:
+    params = {k: v for k, v in ctx.plan.parameters(spec).items() if k not in ("lang", "evaluation_id", "output_dir")}
+    return json.dumps([str(spec.notebook), params], sort_keys=True, default=str)
+
+
+def _read_summary(out_dir: Path, spec_id: str) -> dict | None:
+    p = out_dir / spec_id / "report.json"
+    try:
+        return json.loads(p.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def index_entries(ctx: "RunContext", manifest: dict, out_dir: Path) -> list[dict]:
+    """One entry per group of evaluations that differ only in language, in plan order.
+
+    Each entry: ``kind, key, variants`` (``id, lang, status, href, title, error, failed_cell,
+    summary, subject``), ``subject`` (for profiles).
+    """
+    status = {e["id"]: e for e in manifest.get("evaluations", [])}
+    groups: dict[str, dict] = {}
+    for spec in ctx.plan.evaluations:
+        m = status.get(spec.id, {})
+        st = m.get("status", "missing")
+        summ = _read_summary(out_dir, spec.id) if st in ("done", "skipped") else None
+        href = f"{spec.id}/report.html" if st in ("done", "skipped") and (out_dir / spec.id / "report.html").is_file() else None
+        lang = _lang_of(ctx, spec)
+        kind = (summ or {}).get("kind") or kind_of(spec)
+        titles = (summ or {}).get("titles") or {lg: (spec.title_in(lg) if spec.title is not None else spec.id)
+                                                 for lg in ("sv", "en")}
+        subject = (summ or {}).get("subject")
+        if subject is None and kind == "profile":
+            subject = _subject_from_params(ctx, ctx.plan.parameters(spec))
+        variant = {"id": spec.id, "lang": lang, "status": st, "href": href, "titles": titles,
+                   "error": m.get("error"), "failed_cell": m.get("failed_cell"),
+                   "summary": (summ or {}).get("summary"), "subject": subject}
+        key = _variant_key(ctx, spec)
+        group = groups.setdefault(key, {"kind": kind, "key": key, "variants": [], "subject": subject})
+        group["variants"].append(variant)
+        if group["subject"] is None:
+            group["subject"] = subject
+    return list(groups.values())
+
+
+def _subject_from_params(ctx: "RunContext", params: dict) -> dict | None:
+    code = params.get("code")
+    if code is None or ctx.data is None:
+        return None
+    code = str(code).zfill(4) if str(code).isdigit() else str(code)
+    reg = ctx.data.register[ctx.data.register["code"] == code]
+    if reg.empty:
+        return {"code": code, "name": code}
+    row = reg.iloc[0]
+    return {"code": code, "name": str(row["name"]), "county": str(row["county"]), "skr_group": str(row["skr_group"]),
+            "nominee": bool(code in set(ctx.data.nominees["code"]))}
+
+
+def _pick_variant(group: dict, lang: Lang) -> dict:
+    for v in group["variants"]:
+        if v["lang"] == lang:
+            return v
+    return group["variants"][0]
+
+
+def render_index(ctx: "RunContext", manifest: dict, out_dir: Path, lang: Lang, other_langs: dict[str, str]) -> str:
+    """The run's index page in ``lang``; ``other_langs`` maps a language to its index file name."""
+    lang = check_lang(lang)
+    groups = index_entries(ctx, manifest, out_dir)
+    aliases = {}
+    if ctx.plan.defaults.get("anonymise_jurors") and ctx.data is not None:
+        aliases = juror_aliases(list(ctx.data.jury_scores["juror"]) + list(ctx.data.conflicts["juror"]))
+
+    def title_of(v: dict) -> str:
+        return v["titles"].get(lang) or v["id"]
+
+    def links(group: dict) -> list[dict]:
+        out = []
+        for v in sorted(group["variants"], key=lambda v: (v["lang"] != lang, v["lang"])):
+            if v["href"]:
+                out.append({"href": v["href"], "lang": v["lang"], "text": page_label(f"lang_{v['lang']}", lang)})
+        return out
+
+    # rankings: winner and top of each
+    rankings = []
+    for g in groups:
+        if g["kind"] != "ranking":
+            continue
+        v = _pick_variant(g, lang)
+        summ = next((x["summary"] for x in [v, *g["variants"]] if x.get("summary")), None)
+        if not summ or not summ.get("top"):
+            continue
+        top = [{**item, "score_text": fmt_number(item.get("score"), lang, 1),
+                "interval_text": (page_label("rank_interval_short", lang, lo=item["rank_low"], hi=item["rank_high"])
+                                  if item.get("rank_low") is not None else ""),
+                "p_text": (page_label("chance_first", lang, p=fmt_number(100 * item["p_first"], lang, 0) + (
+                    "\u00a0%" if lang == "sv" else "%")) if item.get("p_first") is not None else "")}
+               for item in summ["top"]]
+        rankings.append({"title": title_of(v), "href": v["href"] or "", "links": links(g), "top": top,
+                         "n": summ.get("n"), "winners": [i for i in top if i.get("rank") == 1]})
+
+    sections = []
+    for kind in KINDS:
+        members = [g for g in groups if g["kind"] == kind]
+        if not members:
+            continue
+        rows = []
+        for g in members:
+            v = _pick_variant(g, lang)
+            st = "failed" if any(x["status"] == "failed" for x in g["variants"]) else v["status"]
+            subj = g.get("subject") or {}
+            rows.append({"title": title_of(v), "links": links(g), "status": st,
+                         "status_text": page_label(st if st in PAGE_LABELS else "missing", lang),
+                         "subject": subj, "group_text": skr_group_name(subj["skr_group"], lang) if subj.get("skr_group") else "",
+                         "rank_text": (f"{subj['rank']}" if subj.get("rank") else "")})
+        if kind == "profile":
+            rows.sort(key=lambda r: (sort_key(r["subject"].get("name") or r["title"], lang), r["subject"].get("code") or ""))
+        sections.append({"kind": kind, "title": page_label(f"kind_{kind}", lang), "rows": rows,
+                         "count": page_label("n_profiles", lang, n=len(rows)) if kind == "profile" else ""})
+
+    evaluations = manifest.get("evaluations", [])
+    failed = []
+    for e in evaluations:
+        if e.get("status") != "failed":
+            continue
+        spec = next((s for s in ctx.plan.evaluations if s.id == e["id"]), None)
+        failed.append({"id": e["id"], "title": spec.title_in(lang) if spec is not None and spec.title is not None else e["id"],
+                       "error": e.get("error") or "", "cell": e.get("failed_cell"),
+                       "cell_text": page_label("failed_at", lang, cell=e.get("failed_cell")) if e.get("failed_cell") is not None else ""})
+    n = len(evaluations)
+    done = sum(e.get("status") in ("done", "skipped") for e in evaluations)
+    run_state = (page_label("all_done", lang, n=fmt_int(n, lang)) if not failed else
+                 page_label("some_failed", lang, done=fmt_int(done, lang), n=fmt_int(n, lang), failed=fmt_int(len(failed), lang)))
+
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)), autoescape=True,
+                             keep_trailing_newline=True)
+    page = env.get_template("index.html.j2").render(
+        lang=lang, title=_round_title(ctx, lang) or _award_label(ctx, lang), award=_award_label(ctx, lang),
+        synthetic=ctx.synthetic, synthetic_text=t("synthetic", lang),
+        status_label=page_label("status_label", lang), status=page_label("synthetic" if ctx.synthetic else "real", lang),
+        status_class="synthetic" if ctx.synthetic else "real",
+        date_label=page_label("date_label", lang), run_date=run_date(),
+        criteria_label=page_label("criteria_label", lang), criteria_version=str(ctx.provenance.get("criteria_version") or ""),
+        css=_css(), rankings=rankings, sections=sections, failed=failed, run_state=run_state,
+        provenance_html=provenance_html(ctx.provenance, lang),
+        other_langs=[{"href": href, "text": page_label("other_language_index", lang), "lang": lg}
+                     for lg, href in other_langs.items()],
+        L={k: page_label(k, lang) for k in ("summary", "winner", "winner_tied", "points", "whole_ranking",
+                                       "run_status", "reports_title", "filter", "filter_label", "provenance",
+                                       "no_winner", "report", "state", "language", "contents", "nominee_rank",
+                                       "no_profile_match")},
+        top_label=page_label("top_of", lang, n=3), name_label=t("name", lang), code_label=t("code", lang),
+        county_label=t("county", lang), group_label=t("skr_group", lang), rank_label=t("rank", lang),
+        score_label=t("score", lang),
+        footer=page_label("footer", lang, version=__version__, criteria_version=ctx.provenance.get("criteria_version") or "–"))
+    roots = _roots(ctx, dict(ctx.plan.defaults), out_dir)
+    if aliases:
+        page = scrub_names_html(page, aliases)
+    return scrub_paths(page, roots)
+
+
+def index_file(lang: str, main_lang: str) -> str:
+    """``index.html`` for the plan's language, ``index.<lang>.html`` for the others."""
+    return "index.html" if lang == main_lang else f"index.{lang}.html"
+
+
+def write_index(path: str | Path, ctx: "RunContext", manifest: dict) -> Path:
+    """The run's ``index.html`` from the plan and the manifest (called by :mod:`award_eval.batch`).
+
+    In the plan's language; when some evaluations are in another language, an ``index.<lang>.html``
+    in that language is written beside it, and each links to the other.
+    """
+    path = Path(path)
+    out_dir = path.parent
+    main = check_lang(ctx.plan.lang if ctx.plan.lang in ("sv", "en") else "sv")
+    langs = [main] + sorted({_lang_of(ctx, s) for s in ctx.plan.evaluations} - {main})
+    result = path
+    for lg in langs:
+        others = {o: index_file(o, main) for o in langs if o != lg}
+        target = path if lg == main else out_dir / index_file(lg, main)
+        atomic_write_text(target, render_index(ctx, manifest, out_dir, lg, others))
+    return result
