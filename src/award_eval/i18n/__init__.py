@@ -7,9 +7,13 @@ thousands (``-1,234.5``). Criterion names come from the criteria file (``Framewo
 """
 from __future__ import annotations
 
+import functools
 import math
+from pathlib import Path
 from numbers import Number
 from typing import Literal
+
+import yaml
 
 Lang = Literal["sv", "en"]
 LANGS: tuple[str, ...] = ("sv", "en")
@@ -124,9 +128,52 @@ def check_lang(lang: str) -> Lang:
     return lang  # type: ignore[return-value]
 
 
+CATALOGUE_DIR = Path(__file__).with_name("catalogue")
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """YAML loader that refuses a key defined twice in one mapping (PyYAML keeps the last silently)."""
+
+
+def _unique_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode, deep: bool = False) -> dict:
+    seen: set = set()
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node, deep=deep)
+        if key in seen:
+            raise ValueError(f"{node.start_mark.name}: catalogue key {key!r} is defined twice "
+                             f"(line {key_node.start_mark.line + 1})")
+        seen.add(key)
+    return loader.construct_mapping(node, deep=deep)
+
+
+_UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _unique_mapping)
+
+
+@functools.cache
+def catalogue() -> dict[str, dict[str, str]]:
+    """Every catalogue entry, ``key -> {"sv": …, "en": …}``, from ``i18n/catalogue/<namespace>.yaml``.
+
+    A file holds the keys of one namespace (``report.yaml``: ``report.…``); a key defined twice, in
+    one file or across files, is an error.
+    """
+    out: dict[str, dict[str, str]] = {}
+    for path in sorted(CATALOGUE_DIR.glob("*.yaml")):
+        entries = yaml.load(path.read_text(encoding="utf-8"), Loader=_UniqueKeyLoader) or {}
+        for key, texts in entries.items():
+            if key in out:
+                raise ValueError(f"{path.name}: catalogue key {key!r} is also defined in another file")
+            out[key] = texts
+    return out
+
+
 def t(key: str, lang: Lang = "sv", **fields: object) -> str:
-    """The label ``key`` in ``lang``, with ``{field}`` placeholders filled from ``fields``."""
-    text = LABELS[key][check_lang(lang)]
+    """The text ``key`` in ``lang``, with ``{field}`` placeholders filled from ``fields``.
+
+    Namespaced keys (``report.kind.jury``) come from the catalogue files; a bare key from the
+    older :data:`LABELS` table (being migrated into the catalogue).
+    """
+    lang = check_lang(lang)
+    text = catalogue()[key][lang] if "." in key else LABELS[key][lang]
     return text.format(**fields) if fields else text
 
 
