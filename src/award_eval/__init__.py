@@ -1,7 +1,7 @@
 """award_eval: reproducible, ranked evaluation of nominees for a municipal digitalisation award."""
 from __future__ import annotations
 
-__version__ = "0.1.0"
+from award_eval.version import __version__
 
 from award_eval.criteria import Framework, load_framework
 from award_eval.data import AwardData, load_award_data

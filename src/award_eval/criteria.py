@@ -23,7 +23,7 @@ from pydantic import (
     model_validator,
 )
 
-from award_eval.errors import InputError
+from award_eval.errors import InputError, NodeError
 from award_eval.io.yaml import parse as parse_yaml
 
 Lang = Literal["sv", "en"]
@@ -123,28 +123,28 @@ class Framework(_Strict):
         seen: dict[str, int] = {}
         for i, node in enumerate(self.nodes):
             if node.id in seen:
-                raise _NodeError(i, "id", node.id, f"a unique id (also used by nodes[{seen[node.id]}])")
+                raise NodeError(i, "id", node.id, f"a unique id (also used by nodes[{seen[node.id]}])")
             seen[node.id] = i
         for i, node in enumerate(self.nodes):
             if node.parent is not None and node.parent not in seen:
-                raise _NodeError(i, "parent", node.parent, "the id of another node in this file")
+                raise NodeError(i, "parent", node.parent, "the id of another node in this file")
         parents = {n.parent for n in self.nodes if n.parent is not None}
         for i, node in enumerate(self.nodes):
             if node.parent is not None and self.nodes[seen[node.parent]].kind != "group":
-                raise _NodeError(i, "parent", node.parent, "a group node (criteria cannot have children)")
+                raise NodeError(i, "parent", node.parent, "a group node (criteria cannot have children)")
             if node.kind == "group" and node.id not in parents:
-                raise _NodeError(i, "kind", node.kind, "jury or indicator for a node without children")
+                raise NodeError(i, "kind", node.kind, "jury or indicator for a node without children")
             if node.kind == "jury" and node.rubric is not None:
                 missing = [lv for lv in self.scale.levels if lv not in node.rubric]
                 extra = [lv for lv in node.rubric if lv not in self.scale.levels]
                 if missing or extra:
-                    raise _NodeError(i, "rubric", sorted(node.rubric),
+                    raise NodeError(i, "rubric", sorted(node.rubric),
                                      f"one anchor for each level {self.scale.min}–{self.scale.max}")
         for i, node in enumerate(self.nodes):  # cycles
             chain, cur = {node.id}, node.parent
             while cur is not None:
                 if cur in chain:
-                    raise _NodeError(i, "parent", node.parent, "a parent chain that ends at a pillar (found a cycle)")
+                    raise NodeError(i, "parent", node.parent, "a parent chain that ends at a pillar (found a cycle)")
                 chain.add(cur)
                 cur = self.nodes[seen[cur]].parent
         return self
@@ -252,14 +252,7 @@ class Framework(_Strict):
         return pd.DataFrame(rows)
 
 
-class _NodeError(ValueError):
-    """Raised inside validation to point at nodes[i].field."""
 
-    def __init__(self, index: int, field: str, value: Any, expected: str) -> None:
-        super().__init__(expected)
-        self.loc = ("nodes", index, field)
-        self.value = value
-        self.expected = expected
 
 
 def _yaml_line(text: str, loc: tuple[Any, ...]) -> int | None:
@@ -321,7 +314,7 @@ def load_framework(path: str | Path) -> Framework:
         err = exc.errors()[0]
         loc = tuple(err["loc"])
         ctx_error = err.get("ctx", {}).get("error")
-        if isinstance(ctx_error, _NodeError):
+        if isinstance(ctx_error, NodeError):
             loc, value, expected = ctx_error.loc, ctx_error.value, ctx_error.expected
         else:
             value = err.get("input")

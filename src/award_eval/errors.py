@@ -75,3 +75,46 @@ class PlanError(AwardEvalError):
 
 class EvaluationFailed(AwardEvalError):
     """One or more evaluations of a run failed; the others completed."""
+
+
+# --- criteria -------------------------------------------------------------------------------
+
+class NodeError(ValueError):
+    """Raised inside the criteria file's validation to point at nodes[i].field."""
+
+    def __init__(self, index: int, field: str, value: Any, expected: str) -> None:
+        super().__init__(expected)
+        self.loc = ("nodes", index, field)
+        self.value = value
+        self.expected = expected
+
+
+# --- jury reliability -----------------------------------------------------------------------
+
+class ReliabilityError(AwardEvalError, ValueError):
+    """Bad input to a reliability statistic (one-line message saying what and why)."""
+
+
+class MissingColumnError(ReliabilityError):
+    """A column named by an argument is not in the data frame."""
+
+
+class IncompleteDataError(ReliabilityError):
+    """Some target lacks a rating from some rater, where the statistic needs complete data."""
+
+
+# --- Kolada ---------------------------------------------------------------------------------
+
+class KoladaError(AwardEvalError):
+    """Kolada could not be reached or answered with an error: the message is one line."""
+
+
+# --- runs -----------------------------------------------------------------------------------
+
+class RunInterrupted(KeyboardInterrupt):
+    """Ctrl-C or SIGTERM stopped a run; ``result`` holds what completed (the manifest says the same)."""
+
+    def __init__(self, result: Any) -> None:
+        super().__init__(f"interrupted: {result.complete_count} of {len(result.outcomes)} evaluations complete; "
+                         "run the same command again to finish")
+        self.result = result

@@ -38,8 +38,8 @@ from typing import Any
 
 import pandas as pd
 
-from award_eval import __version__
-from award_eval.errors import AwardEvalError, InputError
+from award_eval.version import __version__
+from award_eval.errors import InputError, KoladaError  # noqa: F401 (re-exported)
 from award_eval.io.files import atomic_write_text
 
 DEFAULT_BASE_URL = "https://api.kolada.se/v3"
@@ -51,10 +51,6 @@ CODE_RE = re.compile(r"^\d{4}$")
 YEAR_RANGE = (1900, 2100)
 TOTAL_GENDER = "T"
 _USER_AGENT = f"award_eval/{__version__} (Kolada client; python urllib)"
-
-
-class KoladaError(AwardEvalError):
-    """Kolada could not be reached or answered with an error: the message is one line."""
 
 
 # --------------------------------------------------------------------------- validation

@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from award_eval.errors import AwardEvalError
+from award_eval.errors import IncompleteDataError, MissingColumnError, ReliabilityError  # noqa: F401 (re-exported)
 
 __all__ = [
     "IncompleteDataError",
@@ -46,18 +46,6 @@ NanPolicy = Literal["raise", "omit"]
 Level = Literal["nominal", "ordinal", "interval", "ratio"]
 LEVELS: tuple[str, ...] = ("nominal", "ordinal", "interval", "ratio")
 NAN_POLICIES: tuple[str, ...] = ("raise", "omit")
-
-
-class ReliabilityError(AwardEvalError, ValueError):
-    """Bad input to a reliability statistic (one-line message saying what and why)."""
-
-
-class MissingColumnError(ReliabilityError):
-    """A column named by an argument is not in the data frame."""
-
-
-class IncompleteDataError(ReliabilityError):
-    """Some target lacks a rating from some rater, where the statistic needs complete data."""
 
 
 # --------------------------------------------------------------------------------------------

@@ -199,15 +199,6 @@ def bullet_list(items: Sequence[str]) -> Html:
 
 # --- specific tables ------------------------------------------------------------------------------------
 
-def ranking_frame(result: Result, lang: Lang = "sv", decimals: int = 1) -> pd.DataFrame:
-    """The ranking as a plain DataFrame with headers in ``lang`` (for analysts who want pandas)."""
-    fw = result.framework
-    frame = result.ranking.drop(columns=["code"]).round(decimals)
-    names = {"rank": t("rank", lang), "name": t("name", lang), "score": t("score", lang)}
-    names.update({p.id: fw.label(p.id, lang) for p in fw.pillars})
-    return frame.rename(columns=names).set_index(t("rank", lang))
-
-
 def ranking_table(result: Result, lang: Lang = "sv", decimals: int = 1,
                   intervals: pd.DataFrame | None = None) -> Table:
     """Rank, municipality, total score, then each pillar (labels from the criteria file).
@@ -226,7 +217,6 @@ def ranking_table(result: Result, lang: Lang = "sv", decimals: int = 1,
     cols.append(Column("score", t("total_score", lang), "number", decimals))
     cols += [Column(p.id, fw.label(p.id, lang), "number", decimals) for p in fw.pillars]
     return Table(frame, cols, check_lang(lang), css_class="ae-table ranking")
-
 
 
 def heading(text: str, level: int = 2) -> Html:

@@ -40,7 +40,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
 
-from award_eval.errors import InputError
+from award_eval.errors import InputError, RunInterrupted  # noqa: F401 (re-exported)
 from award_eval.io.files import atomic_write_text
 from award_eval.provenance import (
     sha256_file,
@@ -63,15 +63,6 @@ EXECUTION_TIMEOUT = 900
 #: Each evaluation folder's own record: its manifest entry, with the sha256 of every output file.
 RECORD = ".evaluation.json"
 MANIFEST_INTERVAL = 1.0  # seconds between two manifest writes while a run is going
-
-
-class RunInterrupted(KeyboardInterrupt):
-    """Ctrl-C or SIGTERM stopped a run; ``result`` holds what completed (the manifest says the same)."""
-
-    def __init__(self, result: "RunResult") -> None:
-        super().__init__(f"interrupted: {result.complete_count} of {len(result.outcomes)} evaluations complete; "
-                         "run the same command again to finish")
-        self.result = result
 
 
 @dataclass

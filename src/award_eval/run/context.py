@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from award_eval import __version__
+from award_eval.version import __version__
 from award_eval.criteria import Framework, load_framework
 from award_eval.data import AwardData, load_award_data
 from award_eval.provenance import (

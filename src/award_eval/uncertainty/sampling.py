@@ -163,12 +163,6 @@ class JurySampling:
         return wide.reindex(index=units, columns=list(criteria)).to_numpy(dtype=float)
 
 
-def _unique_rows(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Unique rows of an integer key array and, for each row, the index of its unique row."""
-    uniq, inverse = np.unique(keys, axis=0, return_inverse=True)
-    return uniq, inverse.reshape(-1)
-
-
 class LeafSource:
     """Leaf matrices for every (normalisation, jurors) variant a sample may draw.
 

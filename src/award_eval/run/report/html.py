@@ -37,7 +37,7 @@ from importlib.resources import files
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from award_eval import __version__
+from award_eval.version import __version__
 from award_eval.i18n import (
     Lang,
     check_lang,
@@ -231,25 +231,28 @@ def _exporter() -> HTMLExporter:
 def _new_exporter() -> HTMLExporter:
     from nbconvert import HTMLExporter
     from nbconvert.exporters.templateexporter import TemplateExporter
+    from nbconvert.filters import DataTypeFilter
     from nbconvert.filters.highlight import Highlight2HTML
-    from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
 
     class ReportExporter(HTMLExporter):
         """nbconvert's HTMLExporter without its last pass, which parses the whole page with
         BeautifulSoup to add a generic English alt text to images and tab stops to code cells.
         Our template writes a real alt text itself and a report has no code cells; the pass
-        cost ~40 % of a report's rendering (the page holds its figures as base64 PNGs)."""
+        cost ~40 % of a report's rendering (the page holds its figures as base64 PNGs).
+
+        Only public API: the template is rendered by ``TemplateExporter.from_notebook_node``
+        (which still sets up HTMLExporter's resources), and the two filters HTMLExporter would
+        register per notebook are registered once. A report keeps no widget output, so the
+        plain ``DataTypeFilter`` replaces the widget-aware one."""
 
         def from_notebook_node(self, nb, resources=None, **kw):  # type: ignore[override]
-            resources = self._init_resources(resources)
-            self.register_filter("highlight_code", Highlight2HTML(parent=self))
-            self.register_filter("filter_data_type", WidgetsDataTypeFilter(
-                notebook_metadata=self._nb_metadata, parent=self, resources=resources))
             return TemplateExporter.from_notebook_node(self, nb, resources, **kw)
 
     exporter = ReportExporter(template_name="award_report", extra_template_basedirs=[str(TEMPLATES)],
                             exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True,
                             anchor_link_text="¶")
+    exporter.register_filter("highlight_code", Highlight2HTML(parent=exporter))
+    exporter.register_filter("filter_data_type", DataTypeFilter(parent=exporter))
     exporter.register_filter("ae_sanitize", sanitize_html)
     return exporter
 

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import jinja2
 
-from award_eval import __version__
+from award_eval.version import __version__
 from award_eval.i18n import (
     PAGE_LABELS,
     Lang,
