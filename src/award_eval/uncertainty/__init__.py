@@ -22,8 +22,9 @@ from award_eval.uncertainty.montecarlo import (
 )
 from award_eval.uncertainty.sampling import JurySampling
 from award_eval.uncertainty.sensitivity import remove_one, sobol
+from award_eval.uncertainty.smaa import SmaaResult, smaa
 from award_eval.uncertainty.whatif import what_it_would_take
 
-__all__ = ["AwardInputs", "JurySampling", "MonteCarloResult", "Tree", "competition_ranks", "demo_inputs",
+__all__ = ["AwardInputs", "JurySampling", "MonteCarloResult", "SmaaResult", "smaa", "Tree", "competition_ranks", "demo_inputs",
            "describe_rank_interval", "monte_carlo", "rank_interval", "remove_one", "sobol",
            "what_it_would_take"]
