@@ -1,0 +1,39 @@
+"""Rank reversal (Wang & Triantaphyllou 2008): the demo passes; per-juror z-scores can fail."""
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+
+from award_eval.evaluation import Settings
+from award_eval.uncertainty.reversal import TESTS, rank_reversal
+
+
+def test_the_demo_passes_every_test(framework, demo_data):
+    res = rank_reversal(framework, demo_data, Settings())
+    assert list(res["test"]) == list(TESTS)
+    assert res["passed"].all(), res.to_string()
+    assert (res["checked"] > 0).all()
+
+
+@pytest.fixture
+def shuffled_scores(demo_data):
+    """The demo's jury scores replaced by random rubric scores (seed 0): a case where standardising
+    each juror over the nominees he scored makes the others' order depend on who is nominated."""
+    rng = np.random.default_rng(0)
+    js = demo_data.jury_scores.copy()
+    given = js["score"].notna()
+    js.loc[given, "score"] = rng.integers(1, 6, given.sum()).astype(float)
+    return dataclasses.replace(demo_data, jury_scores=js)
+
+
+def test_per_juror_zscores_can_reverse_ranks(framework, shuffled_scores):
+    res = rank_reversal(framework, shuffled_scores, Settings(jury_method="zscore")).set_index("test")
+    assert not res.at["removal", "passed"]
+    assert res.at["removal", "failures"] >= 1 and res.at["removal", "example"]
+
+
+def test_a_plain_mean_cannot(framework, shuffled_scores):
+    res = rank_reversal(framework, shuffled_scores, Settings(jury_method="mean"))
+    assert res["passed"].all(), res.to_string()
