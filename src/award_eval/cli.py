@@ -93,6 +93,16 @@ def _cmd_sheets(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_compare(args: argparse.Namespace) -> int:
+    from award_eval.run.compare import compare_runs, read_mapping, write_comparison
+
+    mapping = read_mapping(args.mapping) if args.mapping else None
+    comparison = compare_runs(args.run_a, args.run_b, evaluation=args.evaluation, mapping=mapping)
+    paths = write_comparison(comparison, args.out, args.lang)
+    print(f"Compared {len(comparison.changes)} municipalities: {', '.join(str(p) for p in paths)}")
+    return 0
+
+
 def _cmd_kolada_fetch(args: argparse.Namespace) -> int:
     from award_eval.io import kolada
 
@@ -168,6 +178,16 @@ def build_parser() -> argparse.ArgumentParser:
     sh.add_argument("--lang", default="sv", choices=["sv", "en"], help="language of the sheets")
     sh.add_argument("--out", required=True, help="folder for the workbooks")
     sh.set_defaults(func=_cmd_sheets)
+
+    cmp_ = sub.add_parser("compare", help="each municipality's change in rank and score between two runs")
+    cmp_.add_argument("run_a", help="the earlier run's folder (as written by award-eval run)")
+    cmp_.add_argument("run_b", help="the later run's folder")
+    cmp_.add_argument("--out", required=True, help="folder for changes.csv, criterion_changes.csv, compare.html")
+    cmp_.add_argument("--evaluation", help="the evaluation to compare (default: each run's first ranking)")
+    cmp_.add_argument("--mapping", help="CSV from,to: criterion ids of the second run and the first run's ids "
+                      "they stand for (needed when the criteria differ)")
+    cmp_.add_argument("--lang", choices=("sv", "en"), default="sv", help="language of compare.html")
+    cmp_.set_defaults(func=_cmd_compare)
 
     ko = sub.add_parser("kolada", help="open data from Kolada (the Swedish municipal KPI database)")
     ko_sub = ko.add_subparsers(dest="kolada_command", required=True)
