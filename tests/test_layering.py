@@ -24,7 +24,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("criteria", "ranking"),
     ("jury", "composite"),
     ("data",),
-    ("evaluation", "screening", "privacy", "provenance"),
+    ("evaluation", "screening", "privacy", "provenance", "preconditions"),
     ("uncertainty",),
     ("profile", "present"),
     ("run", "kernels"),

@@ -102,7 +102,26 @@ def main() -> None:
                 missing = rng.random() < 0.03 and r["code"] not in nominee_codes
                 rows.append([r["code"], ind, year, "" if missing else f"{val:.1f}"])
     _write(HERE / "indicators.csv", ["code", "indicator", "year", "value"], rows)
+    _write(HERE / "covariates.csv", ["code", "population", "density", "tax_capacity"], covariates(register, latent))
     print(f"wrote synthetic demo data to {HERE}")
+
+
+#: Rough size of a municipality by SKR group (log10 of population): big cities to rural ones.
+GROUP_SIZE = {"A1": 5.7, "A2": 4.6, "B3": 4.9, "B4": 4.3, "B5": 4.3, "C6": 4.1, "C7": 4.0, "C8": 3.9, "C9": 3.8}
+
+
+def covariates(register: list[dict], latent: dict[str, float]) -> list[list[object]]:
+    """Structural covariates for the preconditions model: synthetic, loosely tied to the SKR group
+    and to the latent digital level. Drawn from a generator of their own, so adding them left
+    every other file of the demo unchanged. Real sources: docs/preconditions.md."""
+    rng = np.random.default_rng(SEED + 1)
+    rows = []
+    for r in register:
+        log_pop = GROUP_SIZE[r["skr_group"]] + rng.normal(0, 0.25)
+        density = 10 ** (log_pop - 3.2 + rng.normal(0, 0.5))
+        tax = 100 + 8 * GROUP_LEVEL[r["skr_group"]] + 4 * latent[r["code"]] + rng.normal(0, 5)
+        rows.append([r["code"], int(round(10 ** log_pop, -1)), f"{density:.1f}", f"{tax:.1f}"])
+    return rows
 
 
 if __name__ == "__main__":
