@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from award_eval.i18n import fmt_int, has, t
+from award_eval.present.tables import unit_label
 from award_eval.uncertainty.montecarlo import MonteCarloResult
 
 def _label(criteria: Any, code: str, lang: str) -> str:
@@ -90,7 +91,7 @@ def what_it_would_take_table(frame: pd.DataFrame, criteria: Any = None, units: M
         if not row["reachable"]:
             own.append(t("uncertainty.table.unreachable", lang))
         elif "raw_increase" in frame.columns and np.isfinite(row["raw_increase"]):
-            own.append(f"{row['raw_increase']:+.2f} {units.get(crit, '')}".strip())
+            own.append(f"{row['raw_increase']:+.2f} {unit_label(units.get(crit, ''), lang)}".strip())
         else:
             own.append("")
     table = pd.DataFrame({
