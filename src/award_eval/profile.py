@@ -219,52 +219,36 @@ def build_profile(framework: Framework, data: AwardData, code: str, settings: Se
 
 def summary_sentences(profile: Profile, framework: Framework, lang: str = "sv") -> list[str]:
     """The profile's answer in a few plain sentences (no HTML; the caller escapes)."""
-    from award_eval.i18n import fmt_int, fmt_number, skr_group_name
+    from award_eval.i18n import fmt_int, fmt_number, skr_group_name, t
 
-    sv = lang == "sv"
     p, pos = profile, profile.position
     group = skr_group_name(p.skr_group, lang)  # type: ignore[arg-type]
-    out = [f"{p.name} (kod {p.code}) ligger i {p.county} och hör till kommungruppen {group} "
-           f"({fmt_int(pos.group_n, 'sv')} kommuner)." if sv else
-           f"{p.name} (code {p.code}) is in {p.county} and belongs to the municipal group {group} "
-           f"({fmt_int(pos.group_n, 'en')} municipalities)."]
+    out = [t("profile.summary.group", lang, name=p.name, code=p.code, county=p.county, group=group,
+             group_n=fmt_int(pos.group_n, lang))]
     if p.overall:
         o = p.overall
-        out.append(f"{p.name} är nominerad och kom på plats {o['rank']} av {o['n']} i den totala "
-                   f"rangordningen med {fmt_number(o['score'], 'sv', 1)} poäng." if sv else
-                   f"{p.name} is a nominee and ranked {o['rank']} of {o['n']} in the overall ranking with "
-                   f"{fmt_number(o['score'], 'en', 1)} points.")
+        out.append(t("profile.summary.nominee", lang, name=p.name, rank=o["rank"], n=o["n"],
+                     score=fmt_number(o["score"], lang, 1)))
     else:
-        out.append(f"{p.name} är inte nominerad; juryn har inte bedömt kommunen, så profilen bygger på de "
-                   f"öppna indikatorerna." if sv else
-                   f"{p.name} is not a nominee; the jury has not assessed it, so the profile rests on the "
-                   f"open indicators.")
+        out.append(t("profile.summary.not_nominee", lang, name=p.name))
     if pos.national_rank is not None:
-        out.append(f"På de öppna indikatorerna ligger {p.name} på plats {fmt_int(pos.national_rank, 'sv')} av "
-                   f"{fmt_int(pos.national_n, 'sv')} i riket och {fmt_int(pos.group_rank, 'sv')} av "
-                   f"{fmt_int(pos.group_n, 'sv')} i kommungruppen (indikatorindex {fmt_number(pos.index, 'sv', 1)}; "
-                   f"gruppens median {fmt_number(pos.group_median, 'sv', 1)})." if sv else
-                   f"On the open indicators {p.name} ranks {fmt_int(pos.national_rank, 'en')} of "
-                   f"{fmt_int(pos.national_n, 'en')} nationally and {fmt_int(pos.group_rank, 'en')} of "
-                   f"{fmt_int(pos.group_n, 'en')} in its group (indicator index {fmt_number(pos.index, 'en', 1)}; "
-                   f"group median {fmt_number(pos.group_median, 'en', 1)}).")
+        out.append(t("profile.summary.national", lang, name=p.name, rank=fmt_int(pos.national_rank, lang),
+                     n=fmt_int(pos.national_n, lang), group_rank=fmt_int(pos.group_rank, lang),
+                     group_n=fmt_int(pos.group_n, lang), index=fmt_number(pos.index, lang, 1),
+                     group_median=fmt_number(pos.group_median, lang, 1)))
     strong, weak = strengths_weaknesses(p.criteria, 1)
     parts = []
     if len(strong):
         s = strong.iloc[0]
-        parts.append((f"störst styrka är {framework.label(s['criterion'], 'sv').lower()} "
-                      f"({fmt_number(s['difference'], 'sv', 0, sign=True)} poäng mot "
-                      f"{'gruppens' if s['reference'] == 'group' else 'de nominerades'} median)") if sv else
-                     (f"the greatest strength is {framework.label(s['criterion'], 'en').lower()} "
-                      f"({fmt_number(s['difference'], 'en', 0, sign=True)} points against the "
-                      f"{'group' if s['reference'] == 'group' else 'nominees'}{chr(39) + 's' if s['reference'] == 'group' else chr(39)} median)"))
+        reference = t("profile.summary.reference.group" if s["reference"] == "group"
+                      else "profile.summary.reference.nominees", lang)
+        parts.append(t("profile.summary.strength", lang, criterion=framework.label(s["criterion"], lang).lower(),
+                       difference=fmt_number(s["difference"], lang, 0, sign=True), reference=reference))
     if len(weak):
         w = weak.iloc[0]
-        parts.append((f"störst svaghet {framework.label(w['criterion'], 'sv').lower()} "
-                      f"({fmt_number(w['difference'], 'sv', 0, sign=True)})") if sv else
-                     (f"the greatest weakness {framework.label(w['criterion'], 'en').lower()} "
-                      f"({fmt_number(w['difference'], 'en', 0, sign=True)})"))
+        parts.append(t("profile.summary.weakness", lang, criterion=framework.label(w["criterion"], lang).lower(),
+                       difference=fmt_number(w["difference"], lang, 0, sign=True)))
     if parts:
-        text = (", och " if sv else ", and ").join(parts)
+        text = t("profile.summary.and", lang).join(parts)
         out.append(text[0].upper() + text[1:] + ".")
     return out

@@ -11,7 +11,8 @@ angles, all computed from a *long* table (one row per target, rater and rating):
 * :func:`kendall_w` — Kendall's coefficient of concordance W, corrected for ties (Kendall &
   Babington Smith 1939), for agreement on the *ranking* of the targets.
 
-:func:`interpret_icc` and :func:`interpret_alpha` turn a value into a bilingual (sv/en) label.
+:func:`interpret_icc` and :func:`interpret_alpha` turn a value into its reading in both languages
+(catalogue keys ``jury.reliability.*``).
 
 Undefined statistics (e.g. every rating identical, so there is no variance to explain) come out
 as ``nan`` rather than as an error: a criterion on which all jurors gave everyone the same score
@@ -29,6 +30,7 @@ import pandas as pd
 from scipy import stats
 
 from award_eval.errors import IncompleteDataError, MissingColumnError, ReliabilityError  # noqa: F401 (re-exported)
+from award_eval.i18n import texts
 
 __all__ = [
     "IncompleteDataError",
@@ -468,23 +470,19 @@ def _check_value(value: float) -> float:
     return float(value)
 
 
-_UNDEFINED = {"sv": "odefinierad (ingen variation att jämföra)",
-              "en": "undefined (no variation to compare)"}
-
-
 def interpret_icc(value: float) -> dict[str, str]:
     """Koo & Li (2016) label for an ICC: < 0.5 poor, 0.5 to < 0.75 moderate,
     0.75 to 0.9 good, > 0.9 excellent. Returns ``{"sv": ..., "en": ...}``."""
     icc_value = _check_value(value)
     if math.isnan(icc_value):
-        return dict(_UNDEFINED)
+        return texts("jury.reliability.undefined")
     if icc_value < 0.5:
-        return {"sv": "låg reliabilitet", "en": "poor reliability"}
+        return texts("jury.reliability.icc.poor")
     if icc_value < 0.75:
-        return {"sv": "måttlig reliabilitet", "en": "moderate reliability"}
+        return texts("jury.reliability.icc.moderate")
     if icc_value <= 0.9:
-        return {"sv": "god reliabilitet", "en": "good reliability"}
-    return {"sv": "utmärkt reliabilitet", "en": "excellent reliability"}
+        return texts("jury.reliability.icc.good")
+    return texts("jury.reliability.icc.excellent")
 
 
 def interpret_alpha(value: float) -> dict[str, str]:
@@ -492,10 +490,9 @@ def interpret_alpha(value: float) -> dict[str, str]:
     tentative conclusions, below 0.667 unreliable. Returns ``{"sv": ..., "en": ...}``."""
     alpha_value = _check_value(value)
     if math.isnan(alpha_value):
-        return dict(_UNDEFINED)
+        return texts("jury.reliability.undefined")
     if alpha_value >= 0.8:
-        return {"sv": "tillförlitlig", "en": "reliable"}
+        return texts("jury.reliability.alpha.reliable")
     if alpha_value >= 0.667:
-        return {"sv": "osäker – räcker bara för preliminära slutsatser",
-                "en": "tentative – good enough only for tentative conclusions"}
-    return {"sv": "inte tillförlitlig", "en": "unreliable"}
+        return texts("jury.reliability.alpha.tentative")
+    return texts("jury.reliability.alpha.unreliable")

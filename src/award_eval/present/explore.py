@@ -12,12 +12,11 @@ import math
 from typing import Any
 
 from award_eval.composite.aggregate import method_for_level
-from award_eval.i18n import Lang, check_lang, t
+from award_eval.i18n import LOCALES, Lang, check_lang, t
 from award_eval.ranking import TIE_DECIMALS
 
 WORDS = ("title", "help", "weights", "weight_of", "criteria_of", "reset", "link", "caption", "rank",
          "name", "score", "change", "leader", "noscript")
-LOCALES = {"sv": "sv-SE", "en": "en-GB"}
 
 
 def _number(x: Any) -> float | None:
@@ -48,4 +47,4 @@ def explore_payload(result: Any, lang: Lang = "sv") -> dict:
     weights = [n["weight"] for n in nodes if n["parent"] is not None]
     return {"lang": lang, "locale": LOCALES[lang], "root": root, "decimals": TIE_DECIMALS,
             "max_weight": float(max(weights) * 4), "nodes": nodes, "aggregates": aggregates,
-            "leaves": leaves, "units": units, "words": {w: t(f"explore.{w}", lang) for w in WORDS}}
+            "leaves": leaves, "units": units, "words": {w: t(f"explore.panel.{w}", lang) for w in WORDS}}

@@ -16,7 +16,7 @@ import pandas as pd
 from award_eval.criteria import Framework
 from award_eval.data import AwardData
 from award_eval.evaluation import Settings
-from award_eval.i18n import Lang, check_lang, fmt_int, t
+from award_eval.i18n import Lang, check_lang, fmt_int, has, t
 from award_eval.present.tables import Column, Table, esc
 
 
@@ -71,40 +71,10 @@ def method_record(framework: Framework, data: AwardData | None, settings: Settin
     }
 
 
-_NORMALISATION = {
-    "minmax": {"sv": "min–max-normaliseras till {lo}–{hi}: lägsta värdet bland alla kommuner får {lo}, högsta {hi}",
-               "en": "min–max normalised onto {lo}–{hi}: the lowest value among all municipalities scores {lo}, the highest {hi}"},
-    "zscore": {"sv": "standardiseras till z-poäng: avståndet från alla kommuners medelvärde, i standardavvikelser",
-               "en": "standardised to z-scores: the distance from the mean of all municipalities, in standard deviations"},
-    "rank": {"sv": "ersätts av sin placering bland alla kommuner (1 = lägst, lika värden delar medelplaceringen)",
-             "en": "replaced by their rank among all municipalities (1 = lowest, ties share the average rank)"},
-}
-_JURY = {
-    "mean": {"sv": "medelvärdet av betygen från de jurymedlemmar som bedömt kommunen; ingen korrigering för att "
-                   "jurymedlemmar är olika stränga",
-             "en": "the mean of the scores of the jurors who scored the nominee; no correction for jurors being "
-                   "more or less strict"},
-    "median": {"sv": "medianen av betygen från de jurymedlemmar som bedömt kommunen (ett enskilt avvikande betyg "
-                     "väger lite); ingen korrigering för stränghet",
-               "en": "the median of the scores of the jurors who scored the nominee (a single outlying score "
-                     "counts little); no correction for strictness"},
-    "trimmed": {"sv": "ett trimmat medelvärde: högsta och lägsta betyg stryks innan medelvärdet tas",
-                "en": "a trimmed mean: the highest and lowest scores are dropped before averaging"},
-    "zscore": {"sv": "korrigerat för stränghet: varje jurymedlems betyg standardiseras över alla hens betyg "
-                     "(z-poäng), medelvärdet tas och förs tillbaka till betygsskalan",
-               "en": "corrected for strictness: each juror's scores are standardised over all their scores "
-                     "(z-scores), averaged, and mapped back onto the rubric scale"},
-}
-_AGG = {
-    "arithmetic": {"sv": "viktat aritmetiskt medelvärde (en svag punkt kan vägas upp av en stark)",
-                   "en": "a weighted arithmetic mean (a weak point can be made up by a strong one)"},
-    "geometric": {"sv": "viktat geometriskt medelvärde (en svag punkt vägs bara delvis upp av en stark)",
-                  "en": "a weighted geometric mean (a weak point is only partly made up by a strong one)"},
-}
-
-
-def _pick(table: dict, key: str, lang: Lang) -> str:
-    return table.get(key, {}).get(lang) or str(key)
+def _known(prefix: str, name: object, lang: Lang, **fields: object) -> str:
+    """The catalogue text ``prefix + name`` (e.g. ``method.normalisation.minmax``); ``name`` itself when unknown."""
+    key = f"{prefix}{name}"
+    return t(key, lang, **fields) if has(key) else str(name)
 
 
 def weights_table(framework: Framework, lang: Lang = "sv") -> Table:
@@ -112,16 +82,19 @@ def weights_table(framework: Framework, lang: Lang = "sv") -> Table:
     w = weight_shares(framework)
     w["criterion"] = [framework.label(c, lang) for c in w["criterion"]]
     w["pillar"] = [framework.label(p, lang) for p in w["pillar"]]
-    w["kind"] = [t(f"kind_{k}", lang) for k in w["kind"]]
-    cols = [Column("criterion", t("criterion", lang)), Column("pillar", t("pillar", lang)),
-            Column("kind", t("kind", lang)), Column("share", t("weight_in_index", lang), "percent", 1)]
+    w["kind"] = [t(f"table.basis.{k}", lang) for k in w["kind"]]
+    cols = [Column("criterion", t("table.criterion", lang)), Column("pillar", t("table.pillar", lang)),
+            Column("kind", t("table.basis", lang)), Column("share", t("table.weight_in_index", lang), "percent", 1)]
     return Table(w, cols, lang, css_class="ae-table compact")
 
 
 def method_html(record: dict, framework: Framework | None, lang: Lang = "sv") -> str:
     """The method section's body (no heading), written from ``record`` in ``lang``."""
     lang = check_lang(lang)
-    sv = lang == "sv"
+
+    def para(heading: str, text: str, **fields: object) -> str:  # catalogue texts are trusted HTML; fields escaped
+        return f"<strong>{t(heading, lang)}</strong> " + t(text, lang, **{k: esc(v) for k, v in fields.items()})
+
     lo, hi = (f"{x:g}" for x in record.get("normalise_range", [0, 100]))
     counts = record.get("counts") or {}
     n_units = counts.get("municipalities")
@@ -130,94 +103,79 @@ def method_html(record: dict, framework: Framework | None, lang: Lang = "sv") ->
 
     n_ind = record.get("n_indicator_criteria", 0)
     if n_ind:
-        norm = _pick(_NORMALISATION, record.get("normalisation", "minmax"), lang).format(lo=lo, hi=hi)
+        norm = _known("method.normalisation.", record.get("normalisation", "minmax"), lang, lo=lo, hi=hi)
         year = record.get("year")
         if year:
-            when = f"år {year}" if sv else f"the year {year}"
+            when = t("method.when.year", lang, year=year)
         else:
-            when = "senaste år med värde" if sv else "the latest year with a value"
+            when = t("method.when.latest", lang)
             if years:
                 when += f", {years[0]}" if len(years) == 1 else f", {years[0]}–{years[-1]}"
-        ref = (f"alla {fmt_int(n_units, lang)} kommuner i registret" if sv else
-               f"all {fmt_int(n_units, lang)} municipalities in the register") if n_units else (
-               "alla kommuner i registret" if sv else "all municipalities in the register")
-        paras.append(
-            (f"<strong>Indikatorer.</strong> De {n_ind} öppna indikatorerna ({esc(when)}) {esc(norm)}. Skalan "
-             f"bestäms av {esc(ref)}, inte bara av de nominerade, så en kommuns poäng beror inte på vilka andra "
-             f"som nominerats. Indikatorer där lägre är bättre vänds först.") if sv else
-            (f"<strong>Indicators.</strong> The {n_ind} open indicators ({esc(when)}) are {esc(norm)}. The scale "
-             f"is set by {esc(ref)}, not only by the nominees, so a municipality's score does not depend on who "
-             f"else was nominated. Indicators where lower is better are turned round first."))
+        ref = (t("method.reference.counted", lang, n=fmt_int(n_units, lang)) if n_units else
+               t("method.reference.all", lang))
+        paras.append(para("method.heading.indicators", "method.paragraph.indicators", n=n_ind, when=when, normalisation=norm, reference=ref))
     n_jury = record.get("n_jury_criteria", 0)
     if n_jury:
         smin, smax = record.get("scale", [1, 5])
-        method = _pick(_JURY, record.get("jury_method", "mean"), lang)
+        method = _known("method.jury_method.", record.get("jury_method", "mean"), lang)
         jurors = counts.get("jurors")
         recusals = counts.get("recusals") or 0
-        who = (f"{jurors} jurymedlemmar" if sv else f"{jurors} jurors") if jurors else (
-            "juryn" if sv else "the jury")
+        who = t("method.jurors.counted", lang, n=jurors) if jurors else t("method.jurors.all", lang)
         rec = ""
         if recusals:
-            what = (("en anmäld jävssituation" if recusals == 1 else f"{recusals} anmälda jävssituationer") if sv
-                    else ("one declared conflict of interest" if recusals == 1 else f"{recusals} declared conflicts of interest"))
-            rec = (f" Jäv: {what}. En jävig jurymedlem bedömer inte den kommunen, som då bedöms av de övriga "
-                   f"(ett uteblivet betyg räknas aldrig som lågt).") if sv else (
-                   f" Conflicts: {what}. A recused juror does not score that nominee, which is scored by the "
-                   f"others (a missing score never counts as low).")
-        paras.append(
-            (f"<strong>Jurybedömning.</strong> De {n_jury} jurykriterierna bedöms av {esc(who)} på skalan "
-             f"{smin}–{smax} enligt kriteriernas bedömningsstöd. Per kriterium används {esc(method)}; resultatet "
-             f"räknas om till 0–100 ({smin} → 0, {smax} → 100).{esc(rec)}") if sv else
-            (f"<strong>Jury assessment.</strong> The {n_jury} jury criteria are scored by {esc(who)} on the scale "
-             f"{smin}–{smax} against the criteria's rubric. Per criterion the report uses {esc(method)}; the "
-             f"result is mapped onto 0–100 ({smin} → 0, {smax} → 100).{esc(rec)}"))
-    agg = _pick(_AGG, record.get("aggregation", "arithmetic"), lang)
-    src = ("enligt kriteriefilen" if sv else "as the criteria file sets") if record.get("aggregation_from") == "criteria" \
-        else ("vald för denna utvärdering" if sv else "chosen for this evaluation")
-    paras.append(
-        (f"<strong>Sammanvägning.</strong> Kriteriernas poäng vägs ihop till områden och områdena till en "
-         f"totalpoäng med {esc(agg)}, {esc(src)}. Saknas ett värde räknas vikterna om över de övriga. "
-         f"Vikterna står i tabellen nedan. Lika totalpoäng delar placering (1, 2, 2, 4).") if sv else
-        (f"<strong>Aggregation.</strong> Criterion scores are combined into pillars and the pillars into a total "
-         f"score by {esc(agg)}, {esc(src)}. Where a value is missing, the weights are renormalised over the "
-         f"rest. The weights are in the table below. Equal totals share a rank (1, 2, 2, 4)."))
+            what = (t("method.conflicts.one", lang) if recusals == 1 else
+                    t("method.conflicts.many", lang, n=recusals))
+            rec = " " + t("method.conflicts.sentence", lang, what=what)
+        paras.append(para("method.heading.jury", "method.paragraph.jury", n=n_jury, who=who, smin=smin, smax=smax, method=method, conflicts=rec))
+    agg = _known("method.aggregation.", record.get("aggregation", "arithmetic"), lang)
+    src = t("method.aggregation_from.criteria" if record.get("aggregation_from") == "criteria"
+            else "method.aggregation_from.settings", lang)
+    paras.append(para("method.heading.aggregation", "method.paragraph.aggregation", aggregation=agg, source=src))
     if record.get("national"):
-        paras.append(
-            ("<strong>Nationell jämförelse.</strong> Placeringen i riket och i kommungruppen bygger på ett "
-             "indikatorindex: bara de öppna indikatorerna, som finns för alla kommuner, vägda som ovan. "
-             "Jurykriterier finns bara för de nominerade och jämförs med de nominerades median. Kommungrupper "
-             "enligt SKR:s indelning 2023.") if sv else
-            ("<strong>National comparison.</strong> The national and group ranks use an indicator index: only "
-             "the open indicators, which exist for every municipality, weighted as above. Jury criteria exist "
-             "only for nominees and are compared with the nominees' median. Municipal groups as SKR's 2023 "
-             "classification."))
+        paras.append(para("method.heading.national", "method.paragraph.national"))
     unc = record.get("uncertainty")
     if unc:
-        items = "; ".join(f"{esc(k)}: {esc(v)}" for k, v in sorted(unc.items()))
-        paras.append(("<strong>Osäkerhet.</strong> Placeringsintervallen kommer från en osäkerhetsanalys med "
-                      f"följande inställningar: {items}.") if sv else
-                     (f"<strong>Uncertainty.</strong> The rank intervals come from an uncertainty analysis with "
-                      f"these settings: {items}."))
+        paras.append(para("method.heading.uncertainty", "method.paragraph.uncertainty", settings=uncertainty_settings(unc, lang)))
     else:
-        paras.append(("<strong>Osäkerhet.</strong> Ingen osäkerhetsanalys ingår i denna rapport; placeringarna "
-                      "visas därför utan intervall.") if sv else
-                     ("<strong>Uncertainty.</strong> This report includes no uncertainty analysis, so ranks are "
-                      "shown without intervals."))
+        paras.append(f"<strong>{t('method.heading.uncertainty', lang)}</strong> "
+                     + t("method.paragraph.no_uncertainty", lang))
     extra = []
     if record.get("seed") is not None:
-        extra.append(f"slumpfrö {record['seed']}" if sv else f"random seed {record['seed']}")
+        extra.append(t("method.other.seed", lang, seed=record["seed"]))
     if record.get("anonymise_jurors"):
-        extra.append("jurymedlemmarnas namn ersatta med J1…Jn" if sv else "jurors' names replaced by J1…Jn")
+        extra.append(t("method.other.anonymised", lang))
     if record.get("criteria_version"):
-        extra.append(f"kriterier version {record['criteria_version']}" if sv else
-                     f"criteria version {record['criteria_version']}")
+        extra.append(t("method.other.criteria_version", lang, version=record["criteria_version"]))
     if extra:
-        paras.append(("<strong>Övrigt.</strong> " if sv else "<strong>Other.</strong> ")
-                     + esc("; ".join(extra)) + ".")
+        paras.append(f"<strong>{t('method.heading.other', lang)}</strong> " + esc("; ".join(extra)) + ".")
     out = "".join(f"<p>{p}</p>" for p in paras)
     if framework is not None:
         out += weights_table(framework, lang)._repr_html_()
     return out
+
+
+_UNCERTAINTY_SETTINGS = {"interval": "method.uncertainty.interval", "jurors": "method.uncertainty.jurors",
+                         "samples": "method.uncertainty.samples", "seed": "method.uncertainty.seed",
+                         "weights": "method.uncertainty.weights"}
+
+
+def uncertainty_settings(settings: dict, lang: Lang = "sv") -> str:
+    """The uncertainty analysis's settings (``rank_intervals(...).attrs["settings"]``) as ``label: value; …``.
+
+    Known settings and values are written from the catalogue; others as they are; in the order of their names.
+    """
+    items = []
+    for key, value in sorted(settings.items()):
+        if key == "concentration":
+            continue  # written with the weights
+        if key == "weights":
+            value = _known("method.uncertainty.weights.", value, lang,
+                           concentration=f"{float(settings.get('concentration', 0)):g}")
+        elif key == "jurors":
+            value = _known("method.uncertainty.jurors.", value, lang)
+        label = _UNCERTAINTY_SETTINGS.get(key)
+        items.append(esc(t(label, lang, value=value) if label else f"{key}: {value}"))
+    return "; ".join(items)
 
 
 def record_from_parameters(params: dict, framework: Framework | None, data: AwardData | None,
@@ -233,20 +191,6 @@ def record_from_parameters(params: dict, framework: Framework | None, data: Awar
                          anonymise_jurors=bool(params.get("anonymise_jurors")))
 
 
-PROVENANCE_LABELS = {
-    "criteria_version": {"sv": "Kriterier, version", "en": "Criteria version"},
-    "plan": {"sv": "Plan", "en": "Plan"},
-    "plan_sha256": {"sv": "Planens SHA-256", "en": "Plan SHA-256"},
-    "seed": {"sv": "Slumpfrö", "en": "Random seed"},
-    "award_eval": {"sv": "award_eval", "en": "award_eval"},
-    "git_commit": {"sv": "Git-commit", "en": "Git commit"},
-    "synthetic": {"sv": "Data", "en": "Data"},
-    "inputs": {"sv": "Indatafiler (SHA-256)", "en": "Input files (SHA-256)"},
-    "packages": {"sv": "Programversioner", "en": "Package versions"},
-    "not_checkout": {"sv": "ingen (inte en git-utcheckning)", "en": "none (not a git checkout)"},
-}
-
-
 def provenance_html(provenance: dict, lang: Lang = "sv", seed: Any = None) -> str:
     """The provenance block's body: facts, input hashes, package versions (all escaped).
 
@@ -254,32 +198,31 @@ def provenance_html(provenance: dict, lang: Lang = "sv", seed: Any = None) -> st
     """
     lang = check_lang(lang)
 
-    def lab(key: str) -> str:
-        return PROVENANCE_LABELS[key][lang]
-
     facts = []
-    for key in ("criteria_version", "plan", "plan_sha256"):
+    for key, label in (("criteria_version", "provenance.criteria_version"), ("plan", "provenance.plan"),
+                       ("plan_sha256", "provenance.plan_sha256")):
         if provenance.get(key):
-            facts.append((lab(key), str(provenance[key])))
+            facts.append((t(label, lang), str(provenance[key])))
     s = provenance.get("seed") if seed is None else seed
     if s is not None:
-        facts.append((lab("seed"), str(s)))
+        facts.append((t("provenance.seed", lang), str(s)))
     if "synthetic" in provenance:
-        facts.append((lab("synthetic"), t("synthetic", lang) if provenance["synthetic"] else
-                      ("verkliga data" if lang == "sv" else "real data")))
-    facts.append((lab("award_eval"), str(provenance.get("award_eval", ""))))
-    facts.append((lab("git_commit"), str(provenance.get("git_commit") or lab("not_checkout"))))
+        facts.append((t("provenance.data", lang), t("common.synthetic", lang) if provenance["synthetic"] else
+                      t("report.data.real", lang)))
+    facts.append((t("provenance.award_eval", lang), str(provenance.get("award_eval", ""))))
+    git = t("provenance.git_commit", lang)
+    facts.append((git, str(provenance.get("git_commit") or t("provenance.not_checkout", lang))))
     out = ['<dl class="facts">'] + [f"<dt>{esc(k)}</dt><dd><code>{esc(v)}</code></dd>" if k in (
-        lab("plan_sha256"), lab("git_commit")) else f"<dt>{esc(k)}</dt><dd>{esc(v)}</dd>" for k, v in facts] + ["</dl>"]
+        t("provenance.plan_sha256", lang), git) else f"<dt>{esc(k)}</dt><dd>{esc(v)}</dd>" for k, v in facts] + ["</dl>"]
     inputs = provenance.get("inputs") or {}
     if inputs:
-        out.append(f"<h3>{esc(lab('inputs'))}</h3><table class=\"ae-table compact hashes\"><thead><tr>"
-                   f"<th scope=\"col\">{esc(t('file', lang))}</th><th scope=\"col\">SHA-256</th></tr></thead><tbody>")
+        out.append(f"<h3>{esc(t('provenance.inputs', lang))}</h3><table class=\"ae-table compact hashes\"><thead><tr>"
+                   f"<th scope=\"col\">{esc(t('provenance.file', lang))}</th><th scope=\"col\">SHA-256</th></tr></thead><tbody>")
         out += [f"<tr><td>{esc(name)}</td><td><code>{esc(digest)}</code></td></tr>" for name, digest in sorted(inputs.items())]
         out.append("</tbody></table>")
     packages = provenance.get("packages") or {}
     if packages:
-        out.append(f"<h3>{esc(lab('packages'))}</h3><p class=\"packages\">")
+        out.append(f"<h3>{esc(t('provenance.packages', lang))}</h3><p class=\"packages\">")
         out.append(", ".join(f"{esc(name)}&nbsp;{esc(ver)}" for name, ver in sorted(packages.items())))
         out.append("</p>")
     return "".join(out)

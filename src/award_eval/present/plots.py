@@ -49,8 +49,8 @@ def ranking_bar(ranking: pd.DataFrame, lang: Lang = "sv") -> Figure:
     for y, score in enumerate(data["score"]):
         ax.text(score + 0.8, y, fmt_number(score, lang, 1), va="center", fontsize=9)
     ax.set_xlim(0, 105)
-    ax.set_xlabel(t("score_axis", lang))
-    ax.set_title(t("ranking_title", lang))
+    ax.set_xlabel(t("figure.ranking.score_axis", lang))
+    ax.set_title(t("figure.ranking.title", lang))
     ax.spines[["top", "right"]].set_visible(False)
     return fig
 
@@ -81,8 +81,8 @@ def criteria_heatmap(scores: pd.DataFrame, framework: Framework, ranking: pd.Dat
             ax.text(j, i, f"{v:.0f}", ha="center", va="center", fontsize=8, color="white" if v < 60 else "black")
     for side in ax.spines.values():
         side.set_visible(False)
-    fig.colorbar(im, ax=ax, shrink=0.6, pad=0.02, label=t("criterion_score_axis", lang))
-    ax.set_title(t("heatmap_title", lang), pad=12)
+    fig.colorbar(im, ax=ax, shrink=0.6, pad=0.02, label=t("figure.criterion_score_axis", lang))
+    ax.set_title(t("figure.heatmap.title", lang), pad=12)
     return fig
 
 
@@ -172,7 +172,7 @@ def national_position(population: pd.DataFrame, code: str, lang: Lang = "sv") ->
     pop = population.dropna(subset=["index"]).sort_values("index", kind="stable").reset_index(drop=True)
     me = population[population["code"] == code].iloc[0]
     group = pop[pop["skr_group"] == me["skr_group"]].reset_index(drop=True)
-    rows = [(t("country", lang), pop),
+    rows = [(t("figure.national.country", lang), pop),
             (_wrap(skr_group_name(me["skr_group"], lang), 24), group)]
     fig, ax = plt.subplots(figsize=(9.4, 2.8), layout="constrained")
     for y, (_label, frame) in enumerate(reversed(rows)):
@@ -187,13 +187,13 @@ def national_position(population: pd.DataFrame, code: str, lang: Lang = "sv") ->
     ax.set_yticks(range(len(rows)), [label for label, _ in reversed(rows)])
     ax.set_ylim(-0.6, len(rows) - 0.2)
     ax.set_xlim(0, 100)
-    ax.set_xlabel(t("indicator_index_axis", lang))
+    ax.set_xlabel(t("figure.indicator_index_axis", lang))
     ax.spines[["top", "right", "left"]].set_visible(False)
     ax.tick_params(axis="y", length=0)
     ax.legend(handles=[Line2D([], [], marker="o", ls="", color=ACCENT, markersize=8, label=str(me["name"])),
-                       Line2D([], [], color=PEER, lw=2, label=t("median", lang)),
+                       Line2D([], [], color=PEER, lw=2, label=t("figure.national.median", lang)),
                        Line2D([], [], marker="o", ls="", color=MUTED, markersize=4,
-                              label=t("one_municipality", lang))],
+                              label=t("figure.national.one_municipality", lang))],
               loc="lower left", bbox_to_anchor=(0, 1.02), ncol=3, frameon=False, fontsize=8.5)
     return fig
 
@@ -231,14 +231,14 @@ def profile_bars(criteria: pd.DataFrame, framework: Framework, name: str, lang: 
     ax.set_yticks(y, labels, fontsize=9)
     ax.set_ylim(-0.6, n - 0.4)
     ax.set_xlim(0, 110)
-    ax.set_xlabel(t("criterion_score_axis", lang))
+    ax.set_xlabel(t("figure.criterion_score_axis", lang))
     ax.spines[["top", "right"]].set_visible(False)
-    handles = [Patch(color=ACCENT, label=f"{name}: {t('kind_indicator', lang)}")]
+    handles = [Patch(color=ACCENT, label=f"{name}: {t('table.basis.indicator', lang)}")]
     if (data["kind"] == "jury").any():
-        handles.append(Patch(color="#5aa0cf", label=f"{name}: {t('kind_jury', lang)}"))
-    handles.append(Line2D([], [], marker="D", ls="", color=PEER, label=t("group_median", lang)))
+        handles.append(Patch(color="#5aa0cf", label=f"{name}: {t('table.basis.jury', lang)}"))
+    handles.append(Line2D([], [], marker="D", ls="", color=PEER, label=t("figure.group_median", lang)))
     if (data["reference"] == "nominees").any():
-        handles.append(Line2D([], [], marker="s", ls="", color=PEER, label=t("nominee_median", lang)))
+        handles.append(Line2D([], [], marker="s", ls="", color=PEER, label=t("figure.nominee_median", lang)))
     ax.legend(handles=handles, loc="lower left", bbox_to_anchor=(0, 1.01), ncol=2, frameon=False, fontsize=8.5)
     return fig
 
@@ -255,8 +255,8 @@ def juror_severity(severity: pd.DataFrame, lang: Lang = "sv") -> Figure:
                 ha="left" if s >= 0 else "right", fontsize=8)
     lim = max(0.5, float(np.nanmax(np.abs(data["severity"]))) * 1.6)
     ax.set_xlim(-lim, lim)
-    ax.set_xlabel(t("severity_axis", lang))
-    ax.set_title(t("severity_title", lang))
+    ax.set_xlabel(t("figure.severity.axis", lang))
+    ax.set_title(t("figure.severity.title", lang))
     ax.spines[["top", "right"]].set_visible(False)
     return fig
 
@@ -273,8 +273,8 @@ def method_ranks(comparison: pd.DataFrame, names: pd.Series, lang: Lang = "sv") 
     ax.set_xticks(range(len(methods)), methods)
     ax.set_xlim(-0.2, len(methods) - 0.2 + 0.8)
     ax.invert_yaxis()
-    ax.set_ylabel(t("rank", lang))
-    ax.set_title(t("method_title", lang))
+    ax.set_ylabel(t("figure.method.rank_axis", lang))
+    ax.set_title(t("figure.method.title", lang))
     ax.spines[["top", "right"]].set_visible(False)
     return fig
 
@@ -294,37 +294,14 @@ def screening_strip(table: pd.DataFrame, lang: Lang = "sv") -> Figure:
             ax.annotate(str(row["name"]), (x, row["score"]), xytext=(6 if k % 2 == 0 else -6, 4 - 10 * (k % 2)),
                         textcoords="offset points", fontsize=8, ha="left" if k % 2 == 0 else "right")
     ax.set_xticks(range(len(groups)), groups)
-    ax.set_xlabel(t("skr_group", lang))
-    ax.set_ylabel(t("screening_axis", lang))
-    ax.set_title(t("screening_title", lang))
+    ax.set_xlabel(t("figure.screening.group_axis", lang))
+    ax.set_ylabel(t("figure.screening.axis", lang))
+    ax.set_title(t("figure.screening.title", lang))
     ax.spines[["top", "right"]].set_visible(False)
     return fig
 
 
 # --- uncertainty (award_eval.uncertainty): appended below, one function per figure --------------
-
-_UNCERTAINTY_WORDS = {
-    "interval_title": {"sv": "Placering under andra rimliga val", "en": "Rank under other defensible choices"},
-    "interval_axis": {"sv": "Placering (1 = bäst)", "en": "Rank (1 = best)"},
-    "interval": {"sv": "5–95 % av simuleringarna", "en": "5–95 % of the simulations"},
-    "median": {"sv": "median", "en": "median"},
-    "nominal": {"sv": "placering nu", "en": "rank now"},
-    "share": {"sv": "andel simuleringar på placeringen", "en": "share of simulations at the rank"},
-    "p_first_title": {"sv": "Sannolikhet att bli etta", "en": "Probability of coming first"},
-    "p_first_axis": {"sv": "Andel simuleringar som etta (%)", "en": "Share of simulations ranked first (%)"},
-    "sobol_title": {"sv": "Vad flyttar resultatet?", "en": "What moves the result?"},
-    "sobol_axis": {"sv": "Andel av variansen (Sobol-index)", "en": "Share of the variance (Sobol index)"},
-    "S1": {"sv": "ensam (S1)", "en": "alone (S1)"},
-    "ST": {"sv": "med samspel (ST)", "en": "with interactions (ST)"},
-    "removal_title": {"sv": "Om ett kriterium tas bort", "en": "If one criterion is left out"},
-    "removal_axis": {"sv": "Medelförflyttning (placeringar)", "en": "Mean rank change (places)"},
-    "winner_changes": {"sv": "ny etta", "en": "new winner"},
-}
-
-
-def _uw(key: str, lang: Lang) -> str:
-    return _UNCERTAINTY_WORDS[key][lang]
-
 
 def rank_intervals(summary: pd.DataFrame, names: pd.Series | dict | None = None, lang: Lang = "sv",
                    probabilities: pd.DataFrame | None = None, top: int | None = 30) -> Figure:
@@ -347,19 +324,19 @@ def rank_intervals(summary: pd.DataFrame, names: pd.Series | dict | None = None,
         p = probabilities.loc[data.index]
         yy, xx = np.nonzero(p.to_numpy() > 0)
         ax.scatter(p.columns.to_numpy()[xx], yy, s=650 * p.to_numpy()[yy, xx], color="#c9c9c9", zorder=1,
-                   label=_uw("share", lang), linewidths=0)
+                   label=t("figure.uncertainty.share", lang), linewidths=0)
     ax.hlines(y, data["q05"], data["q95"], color="#2b6f9e", linewidth=5, alpha=0.55, zorder=2,
-              label=_uw("interval", lang))
+              label=t("figure.uncertainty.interval", lang))
     ax.scatter(data["median"], y, marker="|", s=260, color="#1b4965", linewidths=2.5, zorder=3,
-               label=_uw("median", lang))
-    ax.scatter(data["nominal"], y, marker="D", s=40, color="#e07a1f", zorder=4, label=_uw("nominal", lang))
+               label=t("figure.uncertainty.median", lang))
+    ax.scatter(data["nominal"], y, marker="D", s=40, color="#e07a1f", zorder=4, label=t("figure.uncertainty.nominal", lang))
     ax.set_yticks(y, labels)
     ax.invert_yaxis()
     ax.set_xlim(0.4, max_rank + 0.6)
     step = 1 if max_rank <= 20 else int(np.ceil(max_rank / 20))
     ax.set_xticks(np.arange(1, max_rank + 1, step))
-    ax.set_xlabel(_uw("interval_axis", lang))
-    ax.set_title(_uw("interval_title", lang))
+    ax.set_xlabel(t("figure.uncertainty.interval_axis", lang))
+    ax.set_title(t("figure.uncertainty.interval_title", lang))
     ax.grid(axis="x", color="#eeeeee", zorder=0)
     ax.spines[["top", "right"]].set_visible(False)
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12 - 0.6 / max(len(data), 1)), ncol=2, fontsize=8,
@@ -382,8 +359,8 @@ def p_first_bar(summary: pd.DataFrame, names: pd.Series | dict | None = None, la
         ax.text(v + 1, yv, f"{v:.1f} %" if v < 99.95 else "100 %", va="center", fontsize=9)
     ax.invert_yaxis()
     ax.set_xlim(0, 110)
-    ax.set_xlabel(_uw("p_first_axis", lang))
-    ax.set_title(_uw("p_first_title", lang))
+    ax.set_xlabel(t("figure.uncertainty.p_first_axis", lang))
+    ax.set_title(t("figure.uncertainty.p_first_title", lang))
     ax.spines[["top", "right"]].set_visible(False)
     return fig
 
@@ -402,14 +379,14 @@ def sensitivity_bar(indices: pd.DataFrame, labels: dict | None = None, lang: Lan
     y = np.arange(len(rows))
     fig, ax = plt.subplots(figsize=(8, 0.6 * len(rows) + 1.5), layout="constrained")
     ax.barh(y - 0.18, rows["ST"].clip(lower=0), height=0.36, color="#9cc3df", xerr=rows["ST_conf"],
-            error_kw={"elinewidth": 1, "capsize": 2, "ecolor": "#555555"}, label=_uw("ST", lang))
+            error_kw={"elinewidth": 1, "capsize": 2, "ecolor": "#555555"}, label=t("figure.uncertainty.ST", lang))
     ax.barh(y + 0.18, rows["S1"].clip(lower=0), height=0.36, color="#1b4965", xerr=rows["S1_conf"],
-            error_kw={"elinewidth": 1, "capsize": 2, "ecolor": "#555555"}, label=_uw("S1", lang))
+            error_kw={"elinewidth": 1, "capsize": 2, "ecolor": "#555555"}, label=t("figure.uncertainty.S1", lang))
     ax.set_yticks(y, names)
     ax.invert_yaxis()
     ax.set_xlim(0, max(1.0, float((rows["ST"] + rows["ST_conf"]).max()) * 1.05))
-    ax.set_xlabel(_uw("sobol_axis", lang))
-    ax.set_title(title or _uw("sobol_title", lang))
+    ax.set_xlabel(t("figure.uncertainty.sobol_axis", lang))
+    ax.set_title(title or t("figure.uncertainty.sobol_title", lang))
     ax.legend(loc="lower right", fontsize=8, frameon=False)
     ax.spines[["top", "right"]].set_visible(False)
     return fig
@@ -425,10 +402,10 @@ def removal_bar(removal: pd.DataFrame, labels: dict | None = None, lang: Lang = 
     ax.barh(names, rows["mean_abs_change"], color=colours)
     for yv, (v, changed) in enumerate(zip(rows["mean_abs_change"], rows["winner_changed"])):
         if changed:
-            ax.text(v + 0.02, yv, _uw("winner_changes", lang), va="center", fontsize=8, color="#b5523b")
+            ax.text(v + 0.02, yv, t("figure.uncertainty.winner_changes", lang), va="center", fontsize=8, color="#b5523b")
     ax.invert_yaxis()
     ax.set_xlim(0, max(0.5, float(rows["mean_abs_change"].max()) * 1.25))
-    ax.set_xlabel(_uw("removal_axis", lang))
-    ax.set_title(_uw("removal_title", lang))
+    ax.set_xlabel(t("figure.uncertainty.removal_axis", lang))
+    ax.set_title(t("figure.uncertainty.removal_title", lang))
     ax.spines[["top", "right"]].set_visible(False)
     return fig

@@ -9,7 +9,7 @@ import pandas as pd
 
 from award_eval.i18n import (
     Lang,
-    page_label,
+    t,
 )
 from award_eval.present.method import (
     method_html,
@@ -31,7 +31,8 @@ def report_record(kind: str, method: dict | None = None, *, title: dict[str, str
     """The record a notebook attaches to its report (JSON-able).
 
     ``kind``: one of :data:`KINDS`. ``method``: :func:`award_eval.method.method_record`.
-    ``title``: ``{"sv": …, "en": …}``, used when the plan gives the evaluation no title.
+    ``title``: ``{"sv": …, "en": …}`` (e.g. ``award_eval.i18n.texts("report.title.ranking")``), used when
+    the plan gives the evaluation no title.
     ``subject``: what a profile is about (``code, name, county, skr_group, nominee, rank``).
     ``summary``: for rankings, ``{"top": [{"rank", "code", "name", "score"}, …], "n": …}``.
     """
@@ -49,7 +50,7 @@ def publish(record: dict, framework: Any = None, lang: Lang = "sv") -> None:
     from IPython.display import display
 
     body = method_html(record["method"], framework, lang) if record.get("method") else ""
-    preview = f'<section class="method-preview"><h2>{html.escape(page_label("method", lang))}</h2>{body}</section>'
+    preview = f'<section class="method-preview"><h2>{html.escape(t("report.method", lang))}</h2>{body}</section>'
     display({RECORD_MIME: json.loads(json.dumps(record, default=_json_default)), "text/html": preview}, raw=True)
 
 

@@ -25,6 +25,7 @@ from award_eval.i18n import (
     fmt_number,
     fmt_percent,
     fmt_range,
+    has,
     t,
 )
 
@@ -208,13 +209,13 @@ def ranking_table(result: Result, lang: Lang = "sv", decimals: int = 1,
     """
     fw = result.framework
     frame = result.ranking.copy()
-    cols = [Column("rank", t("rank", lang), "int"), Column("name", t("name", lang))]
+    cols = [Column("rank", t("table.rank", lang), "int"), Column("name", t("table.name", lang))]
     if intervals is not None:
         iv = intervals.set_index("code")
         frame["interval"] = [(iv.at[c, "rank_low"], iv.at[c, "rank_high"]) if c in iv.index else (None, None)
                              for c in frame["code"]]
-        cols.append(Column("interval", t("rank_interval", lang), "range", 0))
-    cols.append(Column("score", t("total_score", lang), "number", decimals))
+        cols.append(Column("interval", t("table.rank_interval", lang), "range", 0))
+    cols.append(Column("score", t("table.total_score", lang), "number", decimals))
     cols += [Column(p.id, fw.label(p.id, lang), "number", decimals) for p in fw.pillars]
     return Table(frame, cols, check_lang(lang), css_class="ae-table ranking")
 
@@ -247,9 +248,9 @@ def interval_table(intervals: pd.DataFrame, ranking: pd.DataFrame, lang: Lang = 
     frame = ranking[["rank", "code", "name"]].merge(intervals, on="code", how="left")
     frame["interval"] = list(zip(frame["rank_low"], frame["rank_high"]))
     frame["p_first"] = 100 * frame["p_first"].astype(float)
-    cols = [Column("rank", t("rank", lang), "int"), Column("name", t("name", lang)),
-            Column("interval", t("rank_interval", lang), "range", 0),
-            Column("p_first", t("p_first", lang), "percent", 0)]
+    cols = [Column("rank", t("table.rank", lang), "int"), Column("name", t("table.name", lang)),
+            Column("interval", t("table.rank_interval", lang), "range", 0),
+            Column("p_first", t("table.p_first", lang), "percent", 0)]
     return Table(frame, cols, check_lang(lang), css_class="ae-table compact")
 
 
@@ -260,10 +261,10 @@ def position_table(profile, lang: Lang = "sv") -> Table:
                            "national": f"{fmt_int(pos.national_rank, lang)} / {fmt_int(pos.national_n, lang)}",
                            "group": f"{fmt_int(pos.group_rank, lang)} / {fmt_int(pos.group_n, lang)}",
                            "group_median": pos.group_median, "national_median": pos.national_median}])
-    cols = [Column("index", t("indicator_index", lang), "number", 1),
-            Column("national", t("national_rank", lang)), Column("group", t("group_rank", lang)),
-            Column("group_median", t("group_median", lang), "number", 1),
-            Column("national_median", t("national_median", lang), "number", 1)]
+    cols = [Column("index", t("table.indicator_index", lang), "number", 1),
+            Column("national", t("table.national_rank", lang)), Column("group", t("table.group_rank", lang)),
+            Column("group_median", t("table.group_median", lang), "number", 1),
+            Column("national_median", t("table.national_median", lang), "number", 1)]
     return Table(frame, cols, check_lang(lang), css_class="ae-table compact")
 
 
@@ -284,18 +285,18 @@ def criteria_profile_table(criteria: pd.DataFrame, framework, lang: Lang = "sv")
     """
     f = criteria.copy()
     f["label"] = [framework.label(c, lang) for c in f["criterion"]]
-    f["basis"] = [t(f"kind_{k}", lang) for k in f["kind"]]
+    f["basis"] = [t(f"table.basis.{k}", lang) for k in f["kind"]]
     # a jury mean keeps its decimal (4,0 beside 2,6); a measured value drops a needless one (5, not 5,0)
     f["raw"] = [fmt_number(raw, lang, 1) if kind == "jury" else raw for kind, raw in zip(f["kind"], f["raw"])]
-    f["unit_text"] = [t("jury_unit", lang, lo=framework.scale.min, hi=framework.scale.max) if kind == "jury"
+    f["unit_text"] = [t("table.jury_unit", lang, lo=framework.scale.min, hi=framework.scale.max) if kind == "jury"
                       else unit_label(unit, lang) for kind, unit in zip(f["kind"], f["unit"])]
     f["nat"] = [f"{fmt_int(r, lang)} / {fmt_int(n, lang)}" if not pd.isna(r) and n else DASH
                 for r, n in zip(f["national_rank"], f["national_n"])]
-    cols = [Column("label", t("criterion", lang)), Column("basis", t("kind", lang)),
-            Column("raw", t("value", lang), "smart", 1), Column("unit_text", t("unit", lang)),
-            Column("score", t("score", lang), "number", 0),
-            Column("reference_median", t("peers_median", lang), "number", 0),
-            Column("difference", t("difference", lang), "signed", 0), Column("nat", t("national_rank", lang))]
+    cols = [Column("label", t("table.criterion", lang)), Column("basis", t("table.basis", lang)),
+            Column("raw", t("table.value", lang), "smart", 1), Column("unit_text", t("table.unit", lang)),
+            Column("score", t("table.score", lang), "number", 0),
+            Column("reference_median", t("table.peers_median", lang), "number", 0),
+            Column("difference", t("table.difference", lang), "signed", 0), Column("nat", t("table.national_rank", lang))]
     table = Table(f, cols, check_lang(lang), css_class="ae-table compact profile-criteria")
     return table
 
@@ -304,10 +305,10 @@ def strengths_table(frame: pd.DataFrame, framework, lang: Lang = "sv", caption: 
     """Criteria with score, the peers' median they are compared with, and the difference."""
     f = frame.copy()
     f["label"] = [framework.label(c, lang) for c in f["criterion"]]
-    f["compared"] = [t("the_group", lang) if r == "group" else t("the_nominees", lang) for r in f["reference"]]
-    cols = [Column("label", t("criterion", lang)), Column("score", t("score", lang), "number", 0),
-            Column("reference_median", t("peers_median", lang), "number", 0),
-            Column("difference", t("difference", lang), "signed", 0), Column("compared", t("compared_with", lang))]
+    f["compared"] = [t("table.the_group", lang) if r == "group" else t("table.the_nominees", lang) for r in f["reference"]]
+    cols = [Column("label", t("table.criterion", lang)), Column("score", t("table.score", lang), "number", 0),
+            Column("reference_median", t("table.peers_median", lang), "number", 0),
+            Column("difference", t("table.difference", lang), "signed", 0), Column("compared", t("table.compared_with", lang))]
     return Table(f, cols, check_lang(lang), caption=caption, css_class="ae-table compact")
 
 
@@ -316,10 +317,10 @@ def jury_table(jury: pd.DataFrame, framework, lang: Lang = "sv") -> Table:
     f = jury.copy()
     f["label"] = [framework.label(c, lang) for c in f["criterion"]]
     f["range"] = list(zip(f["low"], f["high"]))
-    cols = [Column("label", t("criterion", lang)),
-            Column("raw", t("jury_score", lang, lo=framework.scale.min, hi=framework.scale.max), "number", 1),
-            Column("score", t("criterion_score_axis", lang), "number", 0),
-            Column("n_jurors", t("jurors", lang), "int"), Column("range", t("lowest_highest", lang), "range", 0)]
+    cols = [Column("label", t("table.criterion", lang)),
+            Column("raw", t("table.jury_score", lang, lo=framework.scale.min, hi=framework.scale.max), "number", 1),
+            Column("score", t("table.score_0_100", lang), "number", 0),
+            Column("n_jurors", t("table.jurors", lang), "int"), Column("range", t("table.lowest_highest", lang), "range", 0)]
     return Table(f, cols, check_lang(lang), css_class="ae-table compact")
 
 
@@ -328,9 +329,9 @@ def comments_table(comments: pd.DataFrame, framework, lang: Lang = "sv") -> Tabl
     f = comments.reset_index(drop=True).copy()
     starts = [i == 0 or f["criterion"].iloc[i - 1] != f["criterion"].iloc[i] for i in range(len(f))]
     f["label"] = [framework.label(c, lang) if s else "" for c, s in zip(f["criterion"], starts)]
-    cols = [Column("label", t("criterion", lang)), Column("juror", t("juror", lang)),
-            Column("score", t("jury_score", lang, lo=framework.scale.min, hi=framework.scale.max), "number", 0),
-            Column("comment", t("comment", lang))]
+    cols = [Column("label", t("table.criterion", lang)), Column("juror", t("table.juror", lang)),
+            Column("score", t("table.jury_score", lang, lo=framework.scale.min, hi=framework.scale.max), "number", 0),
+            Column("comment", t("table.comment", lang))]
     return Table(f, cols, check_lang(lang), css_class="ae-table compact comments",
                  row_classes={i: "group-start" for i, s in enumerate(starts) if s})
 
@@ -340,61 +341,38 @@ def what_it_would_take_table(frame: pd.DataFrame, framework, lang: Lang = "sv") 
     f = frame.copy()
     f["label"] = [framework.label(c, lang) for c in f["criterion"]]
     f["gap"] = f["needed"].astype(float) - f["current"].astype(float)
-    cols = [Column("label", t("criterion", lang)), Column("current", t("score", lang), "number", 0),
-            Column("needed", t("needed", lang), "number", 0), Column("gap", t("difference", lang), "signed", 0),
-            Column("target_rank", t("target_rank", lang), "int")]
+    cols = [Column("label", t("table.criterion", lang)), Column("current", t("table.score", lang), "number", 0),
+            Column("needed", t("table.needed", lang), "number", 0), Column("gap", t("table.difference", lang), "signed", 0),
+            Column("target_rank", t("table.target_rank", lang), "int")]
     return Table(f, cols, check_lang(lang), css_class="ae-table compact")
 
 
 def ranking_sentences(result: Result, n_jurors: int | None = None, lang: Lang = "sv") -> list[str]:
     """The ranking's answer in plain sentences: who won, by how much, over whom (no HTML)."""
-    sv = lang == "sv"
     fw = result.framework
     r = result.ranking.sort_values(["rank", "code"], kind="stable")
     n_j, n_i = len(fw.jury_criteria), len(fw.indicator_criteria)
-    who = (f" av {n_jurors} jurymedlemmar" if sv else f" by {n_jurors} jurors") if n_jurors else ""
-    out = [f"{len(r)} nominerade kommuner bedömdes{who} på {n_j + n_i} kriterier "
-           f"({n_j} bedömda av juryn, {n_i} öppna indikatorer)." if sv else
-           f"{len(r)} nominated municipalities were assessed{who} on {n_j + n_i} criteria "
-           f"({n_j} scored by the jury, {n_i} open indicators)."]
+    who = t("ranking.sentence.by_jurors", lang, n=n_jurors) if n_jurors else ""
+    out = [t("ranking.sentence.assessed", lang, n=len(r), by_jurors=who, criteria=n_j + n_i, jury=n_j, indicators=n_i)]
     if r.empty:
         return out
     first = r[r["rank"] == 1]
     rest = r[r["rank"] > 1].head(2)
     score = fmt_number(first["score"].iloc[0], lang, 1)
     runners = [f"{n} ({fmt_number(s, lang, 1)})" for n, s in zip(rest["name"], rest["score"])]
-    joiner = " och " if sv else " and "
+    joiner = t("ranking.sentence.and", lang)
     if len(first) > 1:
         names = ", ".join(first["name"].iloc[:-1]) + joiner + first["name"].iloc[-1]
-        out.append(f"{names} delar förstaplatsen med {score} poäng." if sv else
-                   f"{names} share first place with {score} points.")
+        out.append(t("ranking.sentence.shared_first", lang, names=names, score=score))
+    elif runners:
+        out.append(t("ranking.sentence.wins_ahead", lang, name=first["name"].iloc[0], score=score,
+                     runners=joiner.join(runners)))
     else:
-        lead = f"{first['name'].iloc[0]} vinner med {score} poäng" if sv else \
-            f"{first['name'].iloc[0]} wins with {score} points"
-        if runners:
-            lead += (", före " if sv else ", ahead of ") + joiner.join(runners)
-        out.append(lead + ".")
+        out.append(t("ranking.sentence.wins", lang, name=first["name"].iloc[0], score=score))
     return out
 
 
 # --- jury and screening display tables (jury.ipynb, screening.ipynb) ----------------------------
-
-JURY_HEADERS = {
-    "juror": {"sv": "Jurymedlem", "en": "Juror"}, "nominee": {"sv": "Kommun", "en": "Municipality"},
-    "criterion": {"sv": "Kriterium", "en": "Criterion"}, "expected": {"sv": "Förväntade", "en": "Expected"},
-    "scored": {"sv": "Givna", "en": "Scored"}, "missing": {"sv": "Saknas", "en": "Missing"},
-    "recused": {"sv": "Jäv", "en": "Recused"}, "complete": {"sv": "Komplett", "en": "Complete"},
-    "n_scores": {"sv": "Antal betyg", "en": "Scores"}, "n_icc": {"sv": "Enheter i ICC", "en": "Units in ICC"},
-    "icc2k": {"sv": "ICC(2,k)", "en": "ICC(2,k)"}, "alpha": {"sv": "Krippendorffs α", "en": "Krippendorff's α"},
-    "kendall_w": {"sv": "Kendalls W", "en": "Kendall's W"}, "reading": {"sv": "Tolkning", "en": "Reading"},
-    "n_jurors": {"sv": "Jurymedlemmar", "en": "Jurors"}, "mean": {"sv": "Medel", "en": "Mean"},
-    "sd": {"sv": "SD", "en": "SD"}, "min": {"sv": "Min", "en": "Min"}, "max": {"sv": "Max", "en": "Max"},
-    "range": {"sv": "Spridning", "en": "Range"}, "lowest": {"sv": "Lägst", "en": "Lowest"},
-    "highest": {"sv": "Högst", "en": "Highest"}, "severity": {"sv": "Stränghet", "en": "Severity"},
-    "consistency": {"sv": "Samstämmighet", "en": "Consistency"}, "mean_score": {"sv": "Medelbetyg", "en": "Mean score"},
-    "n_compared": {"sv": "Jämförda", "en": "Compared"},
-}
-
 
 def jury_summary_table(frame: pd.DataFrame, framework, names: pd.Series | None = None, lang: Lang = "sv",
                        decimals: int = 2, limit: int | None = None) -> Table:
@@ -406,19 +384,19 @@ def jury_summary_table(frame: pd.DataFrame, framework, names: pd.Series | None =
         out["nominee"] = out["nominee"].map(names).fillna(out["nominee"])
     if "criterion" in out.columns:
         out["criterion"] = [framework.label(c, lang) if c in framework.by_id else
-                            ({"sv": "Alla kriterier", "en": "All criteria"}[lang] if c == "all" else c)
+                            (t("jury.all_criteria", lang) if c == "all" else c)
                             for c in out["criterion"]]
     if f"reading_{lang}" in out.columns:
         out = out.rename(columns={f"reading_{lang}": "reading"})
         out = out.drop(columns=[c for c in out.columns if c.startswith("reading_")])
     for col in out.columns:
         if pd.api.types.is_bool_dtype(out[col]):
-            out[col] = out[col].map({True: t("yes", lang), False: t("no", lang)})
+            out[col] = out[col].map({True: t("common.yes", lang), False: t("common.no", lang)})
     caption = None
     if limit is not None and len(out) > limit:
-        caption = t("rows_shown", lang).format(shown=limit, total=len(out))
+        caption = t("table.rows_shown", lang, shown=limit, total=len(out))
         out = out.head(limit)
-    headers = {c: JURY_HEADERS[c][lang] for c in out.columns if c in JURY_HEADERS}
+    headers = {c: t(f"table.jury.{c}", lang) for c in out.columns if has(f"table.jury.{c}")}
     whole_or_not = {c: ("smart", decimals) for c in ("min", "max", "range") if c in out.columns}  # 2, not 2,00
     return table(out, lang, headers=headers, formats=whole_or_not, decimals=decimals, caption=caption)
 
@@ -429,13 +407,13 @@ def method_table(comparison: pd.DataFrame, names: pd.Series, lang: Lang = "sv") 
     score = comparison.pivot(index="nominee", columns="method", values="score")
     rank = comparison.pivot(index="nominee", columns="method", values="rank")
     methods = list(dict.fromkeys(comparison["method"]))
-    word = {"sv": ("poäng", "placering"), "en": ("score", "rank")}[lang]
     frame = pd.DataFrame({"name": [names.get(c, c) for c in score.index]}, index=score.index)
-    columns = [Column("name", t("name", lang))]
+    columns = [Column("name", t("table.name", lang))]
     for m in methods:
         frame[f"score_{m}"] = score[m]
         frame[f"rank_{m}"] = rank[m]
-        columns += [Column(f"score_{m}", f"{m}: {word[0]}", "number", 2), Column(f"rank_{m}", f"{m}: {word[1]}", "int")]
+        columns += [Column(f"score_{m}", t("jury.method_score", lang, method=m), "number", 2),
+                    Column(f"rank_{m}", t("jury.method_rank", lang, method=m), "int")]
     frame = frame.sort_values([f"rank_{methods[0]}", "name"], kind="stable").reset_index(drop=True)
     return Table(frame, columns, check_lang(lang))
 
@@ -449,8 +427,10 @@ def screening_table(table: pd.DataFrame, lang: Lang = "sv", decimals: int = 1) -
     for key in out.columns:
         kind = kinds.get(key, "text")
         kind, dec = kind if isinstance(kind, tuple) else (kind, decimals)
-        columns.append(Column(key, t(key, lang) if key in SCREENING_KEYS else key, kind, dec))
+        columns.append(Column(key, t(SCREENING_HEADERS[key], lang) if key in SCREENING_HEADERS else key, kind, dec))
     return Table(out, columns, check_lang(lang))
 
 
-SCREENING_KEYS = ("rank", "name", "score", "group_rank", "group_size", "nominee", "skr_group")
+SCREENING_HEADERS = {"rank": "table.rank", "name": "table.name", "score": "table.score",
+                     "group_rank": "table.group_rank", "group_size": "table.group_size",
+                     "nominee": "table.nominee", "skr_group": "table.skr_group"}

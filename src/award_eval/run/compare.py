@@ -165,7 +165,7 @@ def render_comparison(comparison: Comparison, lang: Lang = "sv") -> str:
     style = (files("award_eval") / "templates" / "report.css").read_text(encoding="utf-8")
     return env.get_template("compare.html.j2").render(
         lang=lang, css=style, rows=rows, a=a, b=b, sentences=lead, synthetic=comparison.synthetic,
-        mapped=comparison.mapped, T={k: t(f"compare.{k}", lang) for k in WORDS})
+        mapped=comparison.mapped, T={k: t(f"compare.page.{k}", lang) for k in WORDS})
 
 
 WORDS = ("title", "intro", "caption", "name", "rank_a", "rank_b", "rank_change", "score_a", "score_b",

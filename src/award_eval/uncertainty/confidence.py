@@ -62,8 +62,9 @@ def rank_intervals(result: Result, seed: int = 42, n: int = SAMPLES) -> pd.DataF
                         "rank_high": s["q95"].round().astype(int).to_numpy(),
                         "rank_median": s["median"].astype(float).to_numpy(),
                         "p_first": s["p_first"].astype(float).to_numpy()})
-    out.attrs["settings"] = {"samples": n, "seed": seed, "weights": f"Dirichlet, concentration {CONCENTRATION:g}",
-                             "jurors": "leave one out" if jury is not None else "fixed",
+    # codes, not words: the method section writes them in the report's language
+    out.attrs["settings"] = {"samples": n, "seed": seed, "weights": "dirichlet", "concentration": CONCENTRATION,
+                             "jurors": "leave_one_out" if jury is not None else "fixed",
                              "interval": "5–95 %"}
     return out
 

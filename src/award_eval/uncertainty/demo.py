@@ -18,6 +18,7 @@ from award_eval.composite.framework import Framework as CompositeFramework
 from award_eval.criteria import Framework
 from award_eval.data import AwardData, latest_values
 from award_eval.evaluation import Settings, indicator_scores, jury_scores
+from award_eval.i18n import t
 from award_eval.uncertainty.sampling import JurySampling
 
 
@@ -76,7 +77,7 @@ def demo_inputs(framework: Framework, data: AwardData, *, normalisation: str = "
     for node in framework.leaves():
         if node.kind == "jury":
             per_point[node.id] = (scale.max - scale.min) / 100.0
-            unit_names[node.id] = {"sv": "betygssteg", "en": "rubric steps"}.get(lang, "rubric steps")
+            unit_names[node.id] = t("uncertainty.unit.rubric_steps", lang)
         else:
             col = raw[node.id].astype(float)
             span = col.max() - col.min()

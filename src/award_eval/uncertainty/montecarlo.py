@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from award_eval.i18n import t
 from award_eval.uncertainty.model import (
     Tree,
     check_methods,
@@ -117,10 +118,7 @@ def describe_rank_interval(interval: Mapping[str, Any], lang: str = "sv") -> str
     lo, hi = int(np.floor(interval["q05"])), int(np.ceil(interval["q95"]))
     span = f"{lo}" if lo == hi else f"{lo}–{hi}"
     pct = f"{100 * interval['p_first']:.0f}"
-    if lang == "sv":
-        return (f"Placering {interval['nominal']}; placering {span} i 90 % av simuleringarna; "
-                f"etta i {pct} % av dem.")
-    return f"Rank {interval['nominal']}; rank {span} in 90 % of the simulations; first in {pct} % of them."
+    return t("uncertainty.rank_interval.sentence", lang, nominal=interval["nominal"], span=span, percent=pct)
 
 
 def _draws(tree: Tree, src: LeafSource, n: int, rng: np.random.Generator, weights: str | None,

@@ -41,7 +41,6 @@ from award_eval.version import __version__
 from award_eval.i18n import (
     Lang,
     check_lang,
-    page_label,
     t,
 )
 from award_eval.io.files import atomic_write_text
@@ -267,23 +266,23 @@ def render_notebook(notebook: nbformat.NotebookNode | str | Path, info: ReportIn
     resources = {"report": {
         "title": info.title, "award": info.award, "round": info.round, "lang": lang, "kind": info.kind,
         "version": __version__,
-        "status_label": page_label("status_label", lang),
-        "status": page_label("synthetic" if info.synthetic else "real", lang),
+        "status_label": t("report.status_label", lang),
+        "status": t("report.data.synthetic" if info.synthetic else "report.data.real", lang),
         "status_class": "synthetic" if info.synthetic else "real",
-        "synthetic": info.synthetic, "synthetic_text": t("synthetic", lang),
-        "date_label": page_label("date_label", lang), "run_date": run_date(),
-        "criteria_label": page_label("criteria_label", lang), "criteria_version": info.criteria_version,
-        "index_href": info.index_href, "index_label": page_label("index_label", lang),
-        "figure_alt": page_label("figure", lang),
+        "synthetic": info.synthetic, "synthetic_text": t("common.synthetic", lang),
+        "date_label": t("report.date_label", lang), "run_date": run_date(),
+        "criteria_label": t("report.criteria_label", lang), "criteria_version": info.criteria_version,
+        "index_href": info.index_href, "index_label": t("report.index_label", lang),
+        "figure_alt": t("report.figure", lang),
         "css": _css(),
-        "method_id": "metod" if lang == "sv" else "method", "method_label": page_label("method", lang),
+        "method_id": t("report.anchor.method", lang), "method_label": t("report.method", lang),
         "method_html": info.method_html,
-        "provenance_id": "ursprung" if lang == "sv" else "provenance",
-        "provenance_label": page_label("provenance", lang), "provenance_html": info.provenance_html,
-        "footer": page_label("footer", lang, version=__version__, criteria_version=info.criteria_version or "–"),
+        "provenance_id": t("report.anchor.provenance", lang),
+        "provenance_label": t("report.provenance", lang), "provenance_html": info.provenance_html,
+        "footer": t("report.footer", lang, version=__version__, criteria_version=info.criteria_version or "–"),
     }}
     body, _ = _exporter().from_notebook_node(nb, resources=resources)
-    body = add_toc(body, page_label("contents", lang))
+    body = add_toc(body, t("report.contents", lang))
     if info.aliases:
         body = scrub_names_html(body, info.aliases)
     return scrub_paths(body, info.roots)

@@ -9,12 +9,12 @@ import jinja2
 
 from award_eval.version import __version__
 from award_eval.i18n import (
-    PAGE_LABELS,
     Lang,
     check_lang,
     fmt_int,
     fmt_number,
-    page_label,
+    fmt_percent,
+    has,
     skr_group_name,
     sort_key,
     t,
@@ -123,7 +123,7 @@ def render_index(ctx: "RunContext", manifest: dict, out_dir: Path, lang: Lang, o
         out = []
         for v in sorted(group["variants"], key=lambda v: (v["lang"] != lang, v["lang"])):
             if v["href"]:
-                out.append({"href": v["href"], "lang": v["lang"], "text": page_label(f"lang_{v['lang']}", lang)})
+                out.append({"href": v["href"], "lang": v["lang"], "text": t(f"report.lang.{v['lang']}", lang)})
         return out
 
     # rankings: winner and top of each
@@ -136,10 +136,10 @@ def render_index(ctx: "RunContext", manifest: dict, out_dir: Path, lang: Lang, o
         if not summ or not summ.get("top"):
             continue
         top = [{**item, "score_text": fmt_number(item.get("score"), lang, 1),
-                "interval_text": (page_label("rank_interval_short", lang, lo=item["rank_low"], hi=item["rank_high"])
+                "interval_text": (t("report.index.rank_interval", lang, lo=item["rank_low"], hi=item["rank_high"])
                                   if item.get("rank_low") is not None else ""),
-                "p_text": (page_label("chance_first", lang, p=fmt_number(100 * item["p_first"], lang, 0) + (
-                    "\u00a0%" if lang == "sv" else "%")) if item.get("p_first") is not None else "")}
+                "p_text": (t("report.index.chance_first", lang, p=fmt_percent(100 * item["p_first"], lang, 0))
+                           if item.get("p_first") is not None else "")}
                for item in summ["top"]]
         rankings.append({"title": title_of(v), "href": v["href"] or "", "links": links(g), "top": top,
                          "n": summ.get("n"), "winners": [i for i in top if i.get("rank") == 1]})
@@ -155,13 +155,13 @@ def render_index(ctx: "RunContext", manifest: dict, out_dir: Path, lang: Lang, o
             st = "failed" if any(x["status"] == "failed" for x in g["variants"]) else v["status"]
             subj = g.get("subject") or {}
             rows.append({"title": title_of(v), "links": links(g), "status": st,
-                         "status_text": page_label(st if st in PAGE_LABELS else "missing", lang),
+                         "status_text": t(f"report.status.{st}" if has(f"report.status.{st}") else "report.status.missing", lang),
                          "subject": subj, "group_text": skr_group_name(subj["skr_group"], lang) if subj.get("skr_group") else "",
                          "rank_text": (f"{subj['rank']}" if subj.get("rank") else "")})
         if kind == "profile":
             rows.sort(key=lambda r: (sort_key(r["subject"].get("name") or r["title"], lang), r["subject"].get("code") or ""))
-        sections.append({"kind": kind, "title": page_label(f"kind_{kind}", lang), "rows": rows,
-                         "count": page_label("n_profiles", lang, n=len(rows)) if kind == "profile" else ""})
+        sections.append({"kind": kind, "title": t(f"report.kind.{kind}", lang), "rows": rows,
+                         "count": t("report.index.n_profiles", lang, n=len(rows)) if kind == "profile" else ""})
 
     evaluations = manifest.get("evaluations", [])
     failed = []
@@ -171,33 +171,35 @@ def render_index(ctx: "RunContext", manifest: dict, out_dir: Path, lang: Lang, o
         spec = next((s for s in ctx.plan.evaluations if s.id == e["id"]), None)
         failed.append({"id": e["id"], "title": spec.title_in(lang) if spec is not None and spec.title is not None else e["id"],
                        "error": e.get("error") or "", "cell": e.get("failed_cell"),
-                       "cell_text": page_label("failed_at", lang, cell=e.get("failed_cell")) if e.get("failed_cell") is not None else ""})
+                       "cell_text": t("report.index.failed_at", lang, cell=e.get("failed_cell")) if e.get("failed_cell") is not None else ""})
     n = len(evaluations)
     done = sum(e.get("status") in ("done", "skipped") for e in evaluations)
-    run_state = (page_label("all_done", lang, n=fmt_int(n, lang)) if not failed else
-                 page_label("some_failed", lang, done=fmt_int(done, lang), n=fmt_int(n, lang), failed=fmt_int(len(failed), lang)))
+    run_state = (t("report.index.all_done", lang, n=fmt_int(n, lang)) if not failed else
+                 t("report.index.some_failed", lang, done=fmt_int(done, lang), n=fmt_int(n, lang), failed=fmt_int(len(failed), lang)))
 
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)), autoescape=True,
                              keep_trailing_newline=True)
     page = env.get_template("index.html.j2").render(
         lang=lang, title=_round_title(ctx, lang) or _award_label(ctx, lang), award=_award_label(ctx, lang),
-        synthetic=ctx.synthetic, synthetic_text=t("synthetic", lang),
-        status_label=page_label("status_label", lang), status=page_label("synthetic" if ctx.synthetic else "real", lang),
+        synthetic=ctx.synthetic, synthetic_text=t("common.synthetic", lang),
+        status_label=t("report.status_label", lang), status=t("report.data.synthetic" if ctx.synthetic else "report.data.real", lang),
         status_class="synthetic" if ctx.synthetic else "real",
-        date_label=page_label("date_label", lang), run_date=run_date(),
-        criteria_label=page_label("criteria_label", lang), criteria_version=str(ctx.provenance.get("criteria_version") or ""),
+        date_label=t("report.date_label", lang), run_date=run_date(),
+        criteria_label=t("report.criteria_label", lang), criteria_version=str(ctx.provenance.get("criteria_version") or ""),
         css=_css(), rankings=rankings, sections=sections, failed=failed, run_state=run_state,
         provenance_html=provenance_html(ctx.provenance, lang),
-        other_langs=[{"href": href, "text": page_label("other_language_index", lang), "lang": lg}
+        other_langs=[{"href": href, "text": t("report.index.other_language", lang), "lang": lg}
                      for lg, href in other_langs.items()],
-        L={k: page_label(k, lang) for k in ("summary", "winner", "winner_tied", "points", "whole_ranking",
-                                       "run_status", "reports_title", "filter", "filter_label", "provenance",
-                                       "no_winner", "report", "state", "language", "contents", "nominee_rank",
-                                       "no_profile_match")},
-        top_label=page_label("top_of", lang, n=3), name_label=t("name", lang), code_label=t("code", lang),
-        county_label=t("county", lang), group_label=t("skr_group", lang), rank_label=t("rank", lang),
-        score_label=t("score", lang),
-        footer=page_label("footer", lang, version=__version__, criteria_version=ctx.provenance.get("criteria_version") or "–"))
+        L={key.rsplit(".", 1)[1]: t(key, lang) for key in (
+            "report.index.summary", "report.index.winner", "report.index.winner_tied", "report.index.points",
+            "report.index.whole_ranking", "report.index.run_status", "report.index.filter",
+            "report.index.filter_label", "report.provenance", "report.index.no_winner", "report.index.report",
+            "report.index.state", "report.index.language", "report.index.nominee_rank",
+            "report.index.no_profile_match")},
+        top_label=t("report.index.top_of", lang, n=3), name_label=t("table.name", lang), code_label=t("table.code", lang),
+        county_label=t("table.county", lang), group_label=t("table.skr_group", lang), rank_label=t("table.rank", lang),
+        score_label=t("table.score", lang),
+        footer=t("report.footer", lang, version=__version__, criteria_version=ctx.provenance.get("criteria_version") or "–"))
     roots = _roots(ctx, dict(ctx.plan.defaults), out_dir)
     if aliases:
         page = scrub_names_html(page, aliases)
