@@ -302,3 +302,65 @@ def test_critic_scale_and_spearman_match_scikit_criteria(scale: bool, correlatio
     data = [[61, 1.08, 4.33], [20.7, 0.26, 4.34], [16.3, 1.98, 2.53], [9, 3.29, 1.65],
             [5.4, 2.77, 2.33], [4, 4.12, 1.21], [-6.1, 3.52, 2.10], [-34.6, 3.31, 0.98]]
     assert critic_weights(data, scale=scale, correlation=correlation).tolist() == pytest.approx(expected, abs=1e-8)
+
+
+# --------------------------------------------------------------------------------------------
+# Treatment, imputation and screening: COINr's options
+# --------------------------------------------------------------------------------------------
+
+def test_treat_plain_log_second_step_and_forced_treatments() -> None:
+    from award_eval.composite import Treater, treat
+
+    # COINr Treat(global_specs = list(f2 = ...)): a second step of plain ln x instead of log_CT.
+    skewed = pd.DataFrame({"a": [1.0] * 15 + [2.0, 3.0, 50.0, 100.0, 200.0, 400.0]})
+    out, report = treat(skewed, winmax=1, second="log")
+    assert report.loc[0, "treatment"] == "log"  # one winsorised point is not enough
+    assert out["a"].tolist() == pytest.approx(np.log(skewed["a"]).tolist())
+    default, _ = treat(skewed, winmax=1)  # the default second step is still log_CT
+    assert default["a"].tolist() == pytest.approx(np.log(skewed["a"] - 1 + 0.01 * 399).tolist())
+    fitted = Treater(winmax=1, second="log").fit(skewed)
+    assert math.isnan(fitted.transform(pd.DataFrame({"a": [-1.0]}))["a"].iloc[0])  # outside ln's domain
+    with pytest.raises(ValueError, match="second='log'.*needs values > 0"):
+        treat(skewed - 5, winmax=1, second="log")
+
+    # COINr indiv_specs: forced winsorising treats exactly winmax points, even of an indicator
+    # that passes (here 1..10: 10 -> 9 on the side of the skew (0 counts as high), then 1 -> 2).
+    even = pd.DataFrame({"b": [float(v) for v in range(1, 11)], "a": skewed["a"].iloc[:10].tolist()})
+    out, report = treat(even, winmax=2, force={"b": "winsorise", "a": "none"})
+    assert out["b"].tolist() == [2.0, 2, 3, 4, 5, 6, 7, 8, 9, 9]
+    assert report.set_index("iCode").loc["b", "n_winsorised"] == 2
+    assert report["forced"].tolist() == [True, True]
+    assert out["a"].tolist() == even["a"].tolist()
+    with pytest.raises(ValueError, match="force\\['b'\\]"):
+        treat(even, force={"b": "clip"})
+
+
+def test_impute_by_row_as_coinr() -> None:
+    from award_eval.composite import impute
+
+    # COINr Impute(impute_by = "row", normalise_first = TRUE): unit r's gap in b is the mean of
+    # its other indicators min-max scaled on the reference (a: 0.5, c: (2.5-1)/2 = 0.75) -> 0.625,
+    # mapped back into b's range [0, 100] -> 62.5.
+    data = pd.DataFrame({"a": [0.0, 10, 5], "b": [0.0, 100, NAN], "c": [1.0, 3, 2.5]}, index=list("pqr"))
+    assert impute(data, "row_mean").loc["r", "b"] == pytest.approx(62.5)
+    assert impute(data, "row_median").loc["r", "b"] == pytest.approx(62.5)
+    assert impute(data, "row_mean", directions={"b": -1}).loc["r", "b"] == pytest.approx(37.5)
+    assert impute(data, "row_mean", normalise_first=False).loc["r", "b"] == pytest.approx(3.75)
+    assert impute(data, "row_mean").drop(index="r").equals(data.drop(index="r"))
+
+
+def test_screen_nonzero_share_and_forced_units() -> None:
+    from award_eval.composite import screen_units
+
+    # COINr Screen(unit_screen = "byNAandzeros", dat_thresh, nonzero_thresh, Force): nonzero share
+    # = 1 - #zeros / #indicators (a gap is not a zero); Force keeps or drops a unit regardless.
+    data = pd.DataFrame({"a": [0, 1, NAN, 0], "b": [0, 2, NAN, 5], "c": [0, 3, 1, 0]}, index=list("pqrs"))
+    kept, table = screen_units(data, 0.5, nonzero_thresh=0.5)
+    assert list(kept.index) == ["q"]  # p: all zero; r: 1/3 present; s: 1/3 nonzero
+    assert table["nonzero"].tolist() == pytest.approx([0, 1, 1, 1 / 3])
+    kept, table = screen_units(data, 0.5, nonzero_thresh=0.5, force={"p": True, "q": False})
+    assert list(kept.index) == ["p"] and table["forced"].tolist() == [True, True, False, False]
+    _, plain = screen_units(data, 0.5)
+    assert list(plain.columns) == ["unit", "coverage", "kept"]  # default table unchanged
+    with pytest.raises(ValueError, match="force names unit"):
+        screen_units(data, None, force={"zz": True})
