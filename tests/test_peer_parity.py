@@ -100,6 +100,21 @@ def test_normalise_range_that_cannot_be_honoured_is_an_error(method: str) -> Non
     normalise(x, method)  # the default range is not an error
 
 
+def test_zscore_population_sd_matches_scikit_learn_standard_scaler_example() -> None:
+    # scikit-learn StandardScaler docstring (scikit-criteria's StandarScaler wraps it):
+    # fit on [[0, 0], [0, 0], [1, 1], [1, 1]] -> transform gives -1, -1, 1, 1 and [[2, 2]] -> 3.
+    from award_eval.composite import Normaliser
+
+    data = pd.DataFrame([[0, 0], [0, 0], [1, 1], [1, 1]], columns=["a", "b"], dtype=float)
+    norm = Normaliser("zscore", sd_ddof=0).fit(data)
+    assert norm.transform(data)["a"].tolist() == [-1.0, -1.0, 1.0, 1.0]
+    assert norm.transform(pd.DataFrame({"a": [2.0], "b": [2.0]})).iloc[0].tolist() == [3.0, 3.0]
+    # the default stays the sample SD (COINr's n_zscore uses R's sd): 0.5/sqrt(1/3)
+    assert normalise(data, "zscore")["a"].iloc[-1] == pytest.approx(0.5 / math.sqrt(1 / 3))
+    with pytest.raises(ValueError, match="sd_ddof=0 applies to zscore"):
+        normalise(data, "minmax", sd_ddof=0)
+
+
 # --------------------------------------------------------------------------------------------
 # Aggregation: COINr's dat_thresh
 # --------------------------------------------------------------------------------------------

@@ -194,6 +194,7 @@ def outranking_matrix(matrix: pd.DataFrame, weights: pd.Series | Mapping | Seque
     Only criteria present for both a and b count, with their weights renormalised; the diagonal
     is 0. Without missing values ``e[a, b] + e[b, a] = 1``.
     """
+    matrix = _matrix(matrix)
     x = matrix.to_numpy(dtype=float)
     w, b = _weights(matrix, weights), _benefit(matrix, benefit)
     x = np.where(b, x, -x)
@@ -215,6 +216,7 @@ def copeland(matrix: pd.DataFrame, weights: pd.Series | Mapping | Sequence[float
     ``a`` beats ``b`` when ``e[a, b] > e[b, a]`` in :func:`outranking_matrix`. Alternatives with no
     values get NaN.
     """
+    matrix = _matrix(matrix)
     e = outranking_matrix(matrix, weights, benefit).to_numpy()
     diff = e - e.T
     score = np.nansum(np.sign(diff), axis=1)

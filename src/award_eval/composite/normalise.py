@@ -42,6 +42,8 @@ Peer conventions offered as options (the defaults are award_eval's own and uncha
   ``"lower_upper"`` (COINr's ``goalpost_lower``, ``goalpost_upper`` with ``Direction``): the pair is
   ``(lower, upper)`` and the direction says which end is best. A pair that contradicts the
   indicator's direction (e.g. worst above best for a higher-is-better indicator) is an error.
+- ``sd_ddof`` — zscore's SD: 1 (default, sample SD, COINr's ``sd``) or 0 (population SD, as
+  scikit-learn's ``StandardScaler`` and scikit-criteria's ``StandarScaler``).
 - ``normalise_range`` is honoured by minmax and goalposts only; any other range than the default
   (0, 100) with another method is an error rather than silently ignored.
 """
@@ -83,7 +85,7 @@ def _minmax_apply(x: pd.Series, p: dict, lo: float, hi: float) -> pd.Series:
 
 
 def _zscore_fit(x: pd.Series, info: dict) -> dict:
-    return {"mean": x.mean(skipna=True), "sd": x.std(skipna=True, ddof=1)}
+    return {"mean": x.mean(skipna=True), "sd": x.std(skipna=True, ddof=int(info.get("ddof", 1)))}
 
 
 def _zscore_apply(x: pd.Series, p: dict, lo: float, hi: float) -> pd.Series:
@@ -261,7 +263,7 @@ class Normaliser(TransformerMixin, BaseEstimator):
                  normalise_range: tuple[float, float] = (0.0, 100.0),
                  targets: Mapping[str, float] | None = None,
                  goalposts: Mapping[str, tuple[float, float]] | None = None,
-                 cost: str = "negate", goalposts_form: str = "worst_best") -> None:
+                 cost: str = "negate", goalposts_form: str = "worst_best", sd_ddof: int = 1) -> None:
         self.method = method
         self.directions = directions
         self.normalise_range = normalise_range
@@ -269,6 +271,7 @@ class Normaliser(TransformerMixin, BaseEstimator):
         self.goalposts = goalposts
         self.cost = cost
         self.goalposts_form = goalposts_form
+        self.sd_ddof = sd_ddof
 
     def _check(self) -> None:
         if self.method not in NORMALISERS:
@@ -281,6 +284,10 @@ class Normaliser(TransformerMixin, BaseEstimator):
             raise ValueError(f"cost {self.cost!r} is not one of {', '.join(COSTS)}")
         if self.cost != "negate" and self.method not in COST_METHODS:
             raise ValueError(f"cost={self.cost!r} applies to {', '.join(COST_METHODS)}, not {self.method!r}")
+        if self.sd_ddof not in (0, 1):
+            raise ValueError(f"sd_ddof must be 0 (population SD) or 1 (sample SD), got {self.sd_ddof!r}")
+        if self.sd_ddof != 1 and self.method != "zscore":
+            raise ValueError(f"sd_ddof={self.sd_ddof!r} applies to zscore, not {self.method!r}")
         if self.goalposts_form not in GOALPOST_FORMS:
             raise ValueError(f"goalposts_form {self.goalposts_form!r} is not one of {', '.join(GOALPOST_FORMS)}")
 
@@ -340,7 +347,7 @@ class Normaliser(TransformerMixin, BaseEstimator):
         self.params_ = {}
         for col in X.columns:
             worst, best = gp.get(col, (np.nan, np.nan))
-            info = {"target": targets[col], "worst": worst * self.signs_[col],
+            info = {"target": targets[col], "worst": worst * self.signs_[col], "ddof": self.sd_ddof,
                     "best": best * self.signs_[col] if np.isfinite(best) else targets[col]}
             try:
                 self.params_[col] = fit(oriented[col], info)
@@ -370,8 +377,8 @@ def normalise(data: pd.DataFrame, method: str = "minmax", directions: Mapping[st
               reference: pd.DataFrame | None = None, *,
               targets: Mapping[str, float] | None = None,
               goalposts: Mapping[str, tuple[float, float]] | None = None,
-              cost: str = "negate", goalposts_form: str = "worst_best") -> pd.DataFrame:
+              cost: str = "negate", goalposts_form: str = "worst_best", sd_ddof: int = 1) -> pd.DataFrame:
     """Normalise units × indicators; the scaling is learnt on ``reference`` (default: ``data``)."""
-    norm = Normaliser(method, directions, normalise_range, targets, goalposts, cost, goalposts_form)
+    norm = Normaliser(method, directions, normalise_range, targets, goalposts, cost, goalposts_form, sd_ddof)
     norm.fit(data if reference is None else reference)
     return norm.transform(data)
