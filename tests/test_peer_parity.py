@@ -379,3 +379,24 @@ def test_screen_nonzero_share_and_forced_units() -> None:
     assert list(plain.columns) == ["unit", "coverage", "kept"]  # default table unchanged
     with pytest.raises(ValueError, match="force names unit"):
         screen_units(data, None, force={"zz": True})
+
+
+def test_build_index_dat_thresh_as_coinr() -> None:
+    # COINr Aggregate(dat_thresh = 0.6) inside the whole pipeline: u1 has 1 of P's 2 children
+    # (a, b) -> P is NA; Q (c, d) and the top, which has P missing and Q present (1 of 2), too.
+    from pathlib import Path
+
+    from award_eval.composite import Framework, build_index
+
+    fix = Path(__file__).resolve().parent / "fixtures" / "composite"
+    fw = Framework.from_imeta(fix / "tiny_imeta.csv")
+    data = pd.read_csv(fix / "tiny_data.csv", dtype={"code": str}).set_index("code")
+    data.loc["u1", "a"] = NAN
+    plain = build_index(data, fw)
+    assert plain.aggregated.loc["u1", "P"] == pytest.approx(0.0)  # scored on b alone
+    gated = build_index(data, fw, dat_thresh=0.6)
+    assert math.isnan(gated.aggregated.loc["u1", "P"]) and math.isnan(gated.aggregated.loc["u1", "Top"])
+    assert gated.aggregated.loc["u1", "Q"] == pytest.approx(plain.aggregated.loc["u1", "Q"])
+    assert gated.aggregated.drop(index="u1").equals(plain.aggregated.drop(index="u1"))
+    assert gated.record[-1]["choices"]["dat_thresh"] == 0.6
+    assert gated.rebuild(dat_thresh=None).aggregated.loc["u1", "Top"] == pytest.approx(plain.aggregated.loc["u1", "Top"])
