@@ -21,6 +21,7 @@ from award_eval.composite.audit import (
     correlation_matrix,
     cronbach_alpha,
     cronbach_by_aggregate,
+    cronbach_ci,
     distribution,
     indicator_coverage,
     pca_by_aggregate,
@@ -30,7 +31,7 @@ from award_eval.composite.audit import (
 from award_eval.composite.denominate import denominate
 from award_eval.composite.framework import Framework, as_framework
 from award_eval.composite.impute import IMPUTATIONS, Imputer, impute, imputed_cells
-from award_eval.composite.mcda import copeland, outranking_matrix, topsis, vikor
+from award_eval.composite.mcda import copeland, outranking_matrix, topsis, vikor, vikor_compromise
 from award_eval.composite.normalise import NORMALISERS, Normaliser, normalise
 from award_eval.composite.peers import peer_ranks
 from award_eval.composite.pipeline import DEFAULT_CHOICES, CompositeIndex, build_index
@@ -57,9 +58,9 @@ __all__ = [
     "AGGREGATIONS", "Audit", "CompositeIndex", "DEFAULT_CHOICES", "Framework", "IMPUTATIONS", "Imputer",
     "NORMALISERS", "Normaliser", "Treater", "WEIGHTINGS", "aggregate_group", "aggregate_tree", "as_framework",
     "audit", "build_index", "copeland", "correlation_flags", "correlation_matrix", "coverage",
-    "critic_weights", "cronbach_alpha", "cronbach_by_aggregate", "denominate", "derive_weights",
+    "critic_weights", "cronbach_alpha", "cronbach_by_aggregate", "cronbach_ci", "denominate", "derive_weights",
     "distribution", "entropy_weights", "given_weights", "impute", "imputed_cells", "indicator_coverage",
     "kurtosis", "log_ct", "normalise", "outranking_matrix", "passes", "pca_by_aggregate", "pca_explained",
-    "pca_weights", "peer_ranks", "screen_units", "skewness", "topsis", "treat", "unit_coverage", "vikor",
+    "pca_weights", "peer_ranks", "screen_units", "skewness", "topsis", "treat", "unit_coverage", "vikor", "vikor_compromise",
     "weighted_mean", "winsorise",
 ]

@@ -4,7 +4,10 @@ Means (``arithmetic``, ``geometric``, ``harmonic``) work unit by unit, as COINr'
 ``a_gmean`` and ``a_hmean``; ``copeland``, ``topsis`` and ``vikor`` compare the units with each
 other inside each aggregation group (see :mod:`.mcda`). Missing values are skipped and the
 weights renormalised over what is present, so a unit with a gap is scored on the rest of its
-criteria rather than counted as zero; a unit with nothing present gets NaN.
+criteria rather than counted as zero; a unit with nothing present gets NaN. ``dat_thresh``
+(COINr's ``Aggregate(dat_thresh = …)``, off by default) gives NaN instead wherever the share of
+the group's values present is below the threshold: a unit with 1 of 5 values is then not scored
+on that one value.
 
 In the tree TOPSIS works on the values as they are (they are already normalised, so no second
 normalisation) and gives the closeness C in [0, 1]; VIKOR gives ``1 − Q`` (so that higher is
@@ -50,8 +53,26 @@ def weighted_mean(values: pd.DataFrame, weights: pd.Series, method: str = "arith
     return pd.Series(out, index=values.index)
 
 
-def aggregate_group(values: pd.DataFrame, weights: pd.Series, method: str = "arithmetic") -> pd.Series:
-    """Aggregate one group's columns into one score per unit with ``method`` (see module docstring)."""
+def _check_thresh(dat_thresh: float | None) -> None:
+    if dat_thresh is not None and not 0.0 <= float(dat_thresh) <= 1.0:
+        raise ValueError(f"dat_thresh must lie in [0, 1], got {dat_thresh!r}")
+
+
+def aggregate_group(values: pd.DataFrame, weights: pd.Series, method: str = "arithmetic",
+                    dat_thresh: float | None = None) -> pd.Series:
+    """Aggregate one group's columns into one score per unit with ``method`` (see module docstring).
+
+    ``dat_thresh`` (COINr): units with a smaller share of the group's values present get NaN.
+    """
+    _check_thresh(dat_thresh)
+    out = _aggregate_group(values, weights, method)
+    if dat_thresh is not None and values.shape[1]:
+        share = values.notna().mean(axis=1)
+        out = out.where(share >= float(dat_thresh) - 1e-12)
+    return out
+
+
+def _aggregate_group(values: pd.DataFrame, weights: pd.Series, method: str) -> pd.Series:
     if method in MEANS:
         return weighted_mean(values, weights, method)
     w = weights.reindex(values.columns).astype(float)
@@ -81,14 +102,17 @@ def _tree(imeta: Any) -> pd.DataFrame:
 
 
 def aggregate_tree(values: pd.DataFrame, imeta: Any, method: str | Mapping[int, str] = "arithmetic",
-                   weights: pd.Series | Mapping[str, float] | None = None) -> pd.DataFrame:
+                   weights: pd.Series | Mapping[str, float] | None = None,
+                   dat_thresh: float | None = None) -> pd.DataFrame:
     """Aggregate leaf columns up the tree described by ``imeta`` (iCode, Parent, Weight, Type, Level).
 
     ``imeta`` is an iMeta DataFrame or a composite :class:`~.framework.Framework`. Returns units ×
     every code (leaves first, then aggregates from the bottom up). ``method`` is one aggregation
     for every level or a mapping ``{level: method}`` keyed by the aggregate's iMeta Level.
     ``weights`` (iCode → weight) overrides the iMeta weights where it names a code.
+    ``dat_thresh`` (COINr): an aggregate is NaN for a unit with a smaller share of its children present.
     """
+    _check_thresh(dat_thresh)
     meta = _tree(imeta)
     w_all = meta.set_index("iCode")["Weight"].astype(float)
     if weights is not None:
@@ -99,7 +123,7 @@ def aggregate_tree(values: pd.DataFrame, imeta: Any, method: str | Mapping[int, 
     for code, level in zip(aggregates["iCode"], aggregates["Level"]):
         kids = list(meta.loc[meta["Parent"] == code, "iCode"])
         try:
-            out[code] = aggregate_group(out[kids], w_all[kids], method_for_level(method, int(level)))
+            out[code] = aggregate_group(out[kids], w_all[kids], method_for_level(method, int(level)), dat_thresh)
         except ValueError as exc:
             raise ValueError(f"aggregating {code!r}: {exc}") from None
     return out

@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
 from award_eval.composite.framework import Framework, as_framework
 from award_eval.composite.treat import kurtosis, passes, skewness
@@ -74,16 +75,77 @@ def correlation_flags(values: pd.DataFrame, framework: Any, high: float = 0.9, l
     return pd.DataFrame(rows, columns=["parent", "level", "code_1", "code_2", "r", "n", "collinear", "negative"])
 
 
-def cronbach_alpha(values: pd.DataFrame) -> float:
-    """Cronbach's alpha over complete rows: k/(k−1)·(1 − Σ var_j / var(Σ_j x_j)), sample variances."""
-    x = values.astype(float).dropna()
+CRONBACH_NAN_POLICIES = ("listwise", "pairwise")
+
+
+def _items_wide(values: Any, items: str | None, scores: str | None, subject: str | None) -> pd.DataFrame:
+    """Units × items: ``values`` as it is (wide; any 2-D array-like), or pivoted from a long frame
+    with the ``items``, ``scores`` and ``subject`` columns (pingouin's arguments)."""
+    names = {"items": items, "scores": scores, "subject": subject}
+    given = [k for k, v in names.items() if v is not None]
+    if given and len(given) < 3:
+        raise ValueError("give all of items, scores and subject (a long frame) or none (a wide one)")
+    if not given:
+        return values if isinstance(values, pd.DataFrame) else pd.DataFrame(np.asarray(values, dtype=float))
+    missing = [f"{k}={v!r}" for k, v in names.items() if v not in values.columns]
+    if missing:
+        raise ValueError(f"column(s) not in data: {', '.join(missing)}")
+    if values.duplicated(subset=[subject, items]).any():
+        raise ValueError(f"each ({subject}, {items}) pair may occur only once")
+    return values.pivot(index=subject, columns=items, values=scores)
+
+
+def _cronbach(x: pd.DataFrame, nan_policy: str) -> tuple[float, int, int]:
+    """(alpha, n units, k items) under ``nan_policy``."""
+    if nan_policy not in CRONBACH_NAN_POLICIES:
+        raise ValueError(f"nan_policy {nan_policy!r} is not one of {', '.join(CRONBACH_NAN_POLICIES)}")
+    x = x.astype(float)
+    if nan_policy == "listwise":
+        x = x.dropna()
+    else:
+        x = x.dropna(how="all")
     k = x.shape[1]
     if k < 2 or len(x) < 2:
-        return float("nan")
-    total = x.sum(axis=1).var(ddof=1)
-    if total == 0:
-        return float("nan")
-    return float(k / (k - 1) * (1 - x.var(ddof=1).sum() / total))
+        return float("nan"), len(x), k
+    if nan_policy == "listwise":
+        total = x.sum(axis=1).var(ddof=1)
+        item_var = x.var(ddof=1).sum()
+    else:  # pairwise-complete covariances (pingouin's default, psych's use="pairwise")
+        cov = x.cov()
+        total, item_var = float(cov.to_numpy().sum()), float(np.trace(cov.to_numpy()))
+    if not np.isfinite(total) or total == 0:
+        return float("nan"), len(x), k
+    return float(k / (k - 1) * (1 - item_var / total)), len(x), k
+
+
+def cronbach_alpha(values: pd.DataFrame, items: str | None = None, scores: str | None = None,
+                   subject: str | None = None, *, nan_policy: str = "listwise") -> float:
+    """Cronbach's alpha over complete rows: k/(k−1)·(1 − Σ var_j / var(Σ_j x_j)), sample variances.
+
+    ``values`` is units × items (any 2-D array-like), or a long frame with ``items``, ``scores``
+    and ``subject`` columns (pingouin's arguments). ``nan_policy="pairwise"`` uses the
+    pairwise-complete covariance matrix instead, k/(k−1)·(1 − tr C / ΣC) (pingouin's default).
+    """
+    return _cronbach(_items_wide(values, items, scores, subject), nan_policy)[0]
+
+
+def cronbach_ci(values: pd.DataFrame, items: str | None = None, scores: str | None = None,
+                subject: str | None = None, *, nan_policy: str = "listwise", ci: float = 0.95) -> pd.Series:
+    """Cronbach's alpha with Feldt's confidence interval (Feldt, Woodruff & Salih 1987):
+    ``1 − (1 − α)·F_{(1∓ci)/2}(n − 1, (n − 1)(k − 1))`` (upper-tail quantiles), as pingouin.
+
+    Returns ``alpha, ci_low, ci_high, n, k``; ``n`` counts the units used (listwise: complete
+    rows; pairwise: rows with any value, as pingouin).
+    """
+    if not 0.0 < ci < 1.0:
+        raise ValueError(f"ci must lie in (0, 1), got {ci!r}")
+    alpha, n, k = _cronbach(_items_wide(values, items, scores, subject), nan_policy)
+    low = high = float("nan")
+    if np.isfinite(alpha):
+        df1, df2 = n - 1, (n - 1) * (k - 1)
+        low = float(1 - (1 - alpha) * stats.f.isf((1 - ci) / 2, df1, df2))
+        high = float(1 - (1 - alpha) * stats.f.isf((1 + ci) / 2, df1, df2))
+    return pd.Series({"alpha": alpha, "ci_low": low, "ci_high": high, "n": n, "k": k})
 
 
 def _children(values: pd.DataFrame, fw: Framework, code: str) -> pd.DataFrame:

@@ -13,6 +13,10 @@ units. Methods:
   indicator in large units does not dominate the distance; values are mapped back afterwards.
 - ``iterative``: scikit-learn's ``IterativeImputer`` (chained BayesianRidge regressions) on the
   same standardised values, with a fixed ``random_state`` so the result is deterministic.
+- ``row_mean`` / ``row_median``: by row, as COINr's ``Impute(impute_by = "row")``: a gap takes the
+  mean/median of the unit's other indicators, each first min-max scaled to [0, 1] on the
+  reference (``directions`` turning lower-is-better indicators round; ``normalise_first=False``
+  skips the scaling, COINr's option) and mapped back into the indicator's units.
 """
 from __future__ import annotations
 
@@ -25,6 +29,8 @@ from sklearn.exceptions import ConvergenceWarning
 
 IMPUTATIONS = ("mean", "median", "group_mean", "group_median", "knn", "iterative")
 GROUP_METHODS = ("group_mean", "group_median")
+# By row: Imputer/impute only for now (build_index would need to pass the framework's directions).
+ROW_METHODS = ("row_mean", "row_median")
 
 
 def _check_groups(X: pd.DataFrame, groups: pd.Series | None, method: str) -> pd.Series:
@@ -41,15 +47,27 @@ class Imputer(TransformerMixin, BaseEstimator):
     """Fill missing values of units × indicators. See the module docstring for the methods."""
 
     def __init__(self, method: str = "mean", n_neighbors: int = 5, random_state: int = 0,
-                 max_iter: int = 10) -> None:
+                 max_iter: int = 10, directions: dict | None = None, normalise_first: bool = True) -> None:
         self.method = method
         self.n_neighbors = n_neighbors
         self.random_state = random_state
         self.max_iter = max_iter
+        self.directions = directions
+        self.normalise_first = normalise_first
+
+    def _row_scaled(self, X: pd.DataFrame) -> pd.DataFrame:
+        if not self.normalise_first:
+            return X
+        return (X * self.signs_ - self.low_) / self.span_
+
+    def _row_unscaled(self, Z: pd.DataFrame) -> pd.DataFrame:
+        if not self.normalise_first:
+            return Z
+        return (Z * self.span_ + self.low_) * self.signs_
 
     def fit(self, X: pd.DataFrame, y: object = None, groups: pd.Series | None = None) -> "Imputer":
-        if self.method not in IMPUTATIONS:
-            raise ValueError(f"imputation {self.method!r} is not one of {', '.join(IMPUTATIONS)}")
+        if self.method not in IMPUTATIONS + ROW_METHODS:
+            raise ValueError(f"imputation {self.method!r} is not one of {', '.join(IMPUTATIONS + ROW_METHODS)}")
         X = X.astype(float)
         self.feature_names_in_ = np.asarray(X.columns, dtype=object)
         stat = "median" if self.method.endswith("median") else "mean"
@@ -58,6 +76,15 @@ class Imputer(TransformerMixin, BaseEstimator):
         elif self.method in GROUP_METHODS:
             g = _check_groups(X, groups, self.method)
             self.group_fill_ = X.groupby(g.to_numpy(), dropna=True).agg(stat)
+        elif self.method in ROW_METHODS:
+            signs = pd.Series(self.directions or {}, dtype=float).reindex(X.columns).fillna(1.0)
+            if not signs.isin([1.0, -1.0]).all():
+                raise ValueError("directions must be 1 (higher is better) or -1 (lower is better)")
+            self.signs_ = signs
+            oriented = X * signs
+            self.low_ = oriented.min()
+            span = oriented.max() - self.low_
+            self.span_ = span.where(span > 0, 1.0)
         else:
             self.center_ = X.mean(skipna=True)
             sd = X.std(skipna=True, ddof=1)
@@ -91,6 +118,11 @@ class Imputer(TransformerMixin, BaseEstimator):
             fill = self.group_fill_.reindex(g.to_numpy())
             fill.index = X.index
             return X.fillna(fill)
+        if self.method in ROW_METHODS:
+            Z = self._row_scaled(X)
+            row = Z.mean(axis=1) if self.method == "row_mean" else Z.median(axis=1)
+            filled = Z.apply(lambda col: col.fillna(row))
+            return X.fillna(self._row_unscaled(filled))
         Z = ((X - self.center_) / self.scale_).to_numpy(dtype=float, copy=True)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
@@ -109,9 +141,11 @@ class Imputer(TransformerMixin, BaseEstimator):
 
 def impute(data: pd.DataFrame, method: str = "mean", groups: pd.Series | None = None, *,
            n_neighbors: int = 5, random_state: int = 0,
-           reference: pd.DataFrame | None = None, reference_groups: pd.Series | None = None) -> pd.DataFrame:
+           reference: pd.DataFrame | None = None, reference_groups: pd.Series | None = None,
+           directions: dict | None = None, normalise_first: bool = True) -> pd.DataFrame:
     """Fill gaps in units × indicators; the imputer learns on ``reference`` (default: ``data``)."""
-    imp = Imputer(method, n_neighbors=n_neighbors, random_state=random_state)
+    imp = Imputer(method, n_neighbors=n_neighbors, random_state=random_state, directions=directions,
+                  normalise_first=normalise_first)
     if reference is None:
         return imp.fit_transform(data, groups=groups)
     imp.fit(reference, groups=reference_groups)

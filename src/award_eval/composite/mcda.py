@@ -68,14 +68,29 @@ def _row_weights(x: np.ndarray, w: np.ndarray) -> np.ndarray:
         return np.where(total > 0, wp / total, np.nan)
 
 
+def _matrix(matrix: pd.DataFrame | Sequence) -> pd.DataFrame:
+    """A DataFrame as it is; an array-like decision matrix as one with columns 0, 1, …."""
+    if isinstance(matrix, pd.DataFrame):
+        return matrix
+    arr = np.asarray(matrix, dtype=float)
+    if arr.ndim != 2:
+        raise ValueError(f"a decision matrix must be 2-D (alternatives × criteria), got {arr.ndim}-D")
+    return pd.DataFrame(arr)
+
+
 def topsis(matrix: pd.DataFrame, weights: pd.Series | Mapping | Sequence[float] | None = None,
            benefit: pd.Series | Mapping | Sequence[bool] | bool = True,
-           normalisation: str | None = "vector") -> pd.DataFrame:
+           normalisation: str | None = "vector", return_ideals: bool = False
+           ) -> pd.DataFrame | tuple[pd.DataFrame, pd.DataFrame]:
     """TOPSIS: ``d_best`` (D⁺), ``d_worst`` (D⁻) and ``closeness`` (C, in [0, 1], higher is better).
 
     ``normalisation``: ``"vector"`` (Hwang & Yoon), ``"minmax"`` ((x − min)/(max − min)) or ``None``
     (values already on a common scale). When D⁺ + D⁻ = 0 (all criteria constant), C = 0.5.
+    ``return_ideals=True`` also returns the ideal and anti-ideal points (rows ``ideal``,
+    ``anti_ideal`` × criteria, weighted normalised values, as scikit-criteria's ``ideal``/``anti_ideal``;
+    the weights are those of an alternative with every criterion present).
     """
+    matrix = _matrix(matrix)
     if normalisation not in TOPSIS_NORMALISATIONS:
         raise ValueError(f"normalisation {normalisation!r} is not one of {TOPSIS_NORMALISATIONS}")
     x = matrix.to_numpy(dtype=float)
@@ -99,7 +114,11 @@ def topsis(matrix: pd.DataFrame, weights: pd.Series | Mapping | Sequence[float] 
         closeness = np.where(d_best + d_worst > 0, d_worst / (d_best + d_worst), 0.5)
     empty = np.isnan(x).all(axis=1)
     d_best[empty] = d_worst[empty] = closeness[empty] = np.nan
-    return pd.DataFrame({"d_best": d_best, "d_worst": d_worst, "closeness": closeness}, index=matrix.index)
+    result = pd.DataFrame({"d_best": d_best, "d_worst": d_worst, "closeness": closeness}, index=matrix.index)
+    if not return_ideals:
+        return result
+    points = pd.DataFrame([w * ideal, w * anti], index=["ideal", "anti_ideal"], columns=matrix.columns)
+    return result, points
 
 
 def vikor(matrix: pd.DataFrame, weights: pd.Series | Mapping | Sequence[float] | None = None,
@@ -111,6 +130,7 @@ def vikor(matrix: pd.DataFrame, weights: pd.Series | Mapping | Sequence[float] |
     """
     if not 0.0 <= v <= 1.0:
         raise ValueError(f"v must lie in [0, 1], got {v!r}")
+    matrix = _matrix(matrix)
     x = matrix.to_numpy(dtype=float)
     w, b = _weights(matrix, weights), _benefit(matrix, benefit)
     col_max, col_min = np.nanmax(x, axis=0), np.nanmin(x, axis=0)
@@ -133,6 +153,40 @@ def vikor(matrix: pd.DataFrame, weights: pd.Series | Mapping | Sequence[float] |
     return pd.DataFrame({"S": S, "R": R, "Q": Q}, index=matrix.index)
 
 
+def vikor_compromise(result: pd.DataFrame, dq: float | None = None) -> dict:
+    """Opricovic & Tzeng's (2004, section 3, step 5) conditions on a :func:`vikor` result.
+
+    With a′ and a″ the first and second by Q: C1 *acceptable advantage* Q(a″) − Q(a′) ≥ DQ,
+    ``DQ = 1/(J − 1)`` for J alternatives (unless ``dq`` is given); C2 *acceptable stability*
+    a′ is also first by S or by R. The compromise set is {a′} when both hold; {a′, a″} when
+    only C2 fails; when C1 fails, a′, a″, …, a⁽ᴹ⁾ with M the largest position for which
+    Q(a⁽ᴹ⁾) − Q(a′) < DQ. Returns ``best, C1, C2, DQ, advantage, compromise`` (a list of labels).
+    Ties are broken by row order; alternatives without Q are left out.
+    """
+    scored = result.dropna(subset=["Q"])
+    j = len(scored)
+    if j < 2:
+        raise ValueError(f"the VIKOR conditions need at least 2 alternatives with a Q, got {j}")
+    DQ = 1.0 / (j - 1) if dq is None else float(dq)
+    order = scored["Q"].sort_values(kind="stable")
+    first, second = order.index[0], order.index[1]
+    advantage = float(order.iloc[1] - order.iloc[0])
+    c1 = advantage >= DQ - 1e-12
+    c2 = bool(first in scored.index[scored["S"] == scored["S"].min()]
+              or first in scored.index[scored["R"] == scored["R"].min()])
+    if c1 and c2:
+        compromise = [first]
+    elif not c1:
+        compromise = list(order.index[(order - order.iloc[0]).to_numpy() < DQ - 1e-12])
+    else:
+        compromise = [first, second]
+    def plain(label: object) -> object:
+        return label.item() if isinstance(label, np.generic) else label
+
+    return {"best": plain(first), "C1": bool(c1), "C2": c2, "DQ": DQ, "advantage": advantage,
+            "compromise": [plain(a) for a in compromise]}
+
+
 def outranking_matrix(matrix: pd.DataFrame, weights: pd.Series | Mapping | Sequence[float] | None = None,
                       benefit: pd.Series | Mapping | Sequence[bool] | bool = True) -> pd.DataFrame:
     """Weighted outranking matrix: ``e[a, b]`` = weight share of criteria where a beats b, ties ½.
@@ -140,6 +194,7 @@ def outranking_matrix(matrix: pd.DataFrame, weights: pd.Series | Mapping | Seque
     Only criteria present for both a and b count, with their weights renormalised; the diagonal
     is 0. Without missing values ``e[a, b] + e[b, a] = 1``.
     """
+    matrix = _matrix(matrix)
     x = matrix.to_numpy(dtype=float)
     w, b = _weights(matrix, weights), _benefit(matrix, benefit)
     x = np.where(b, x, -x)
@@ -161,6 +216,7 @@ def copeland(matrix: pd.DataFrame, weights: pd.Series | Mapping | Sequence[float
     ``a`` beats ``b`` when ``e[a, b] > e[b, a]`` in :func:`outranking_matrix`. Alternatives with no
     values get NaN.
     """
+    matrix = _matrix(matrix)
     e = outranking_matrix(matrix, weights, benefit).to_numpy()
     diff = e - e.T
     score = np.nansum(np.sign(diff), axis=1)

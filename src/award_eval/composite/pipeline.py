@@ -44,6 +44,7 @@ DEFAULT_CHOICES: dict[str, Any] = {
     "weights": None,
     "aggregate": "arithmetic",
     "seed": 0,
+    "dat_thresh": None,
 }
 SCREEN_BASES = ("observed", "imputed")
 
@@ -125,7 +126,8 @@ class CompositeIndex:
         if "treater" in self.fitted:
             x = self.fitted["treater"].transform(x)
         normalised = self.fitted["normaliser"].transform(x)
-        return aggregate_tree(normalised, fw, c["aggregate"], weights=self.weights)[fw.codes]
+        return aggregate_tree(normalised, fw, c["aggregate"], weights=self.weights,
+                              dat_thresh=c.get("dat_thresh"))[fw.codes]
 
     def rebuild(self, **changed: Any) -> "CompositeIndex":
         """The same index with some choices changed (the others as recorded)."""
@@ -198,7 +200,8 @@ def build_index(data: pd.DataFrame, framework: Any, *, denominate: bool = False,
                 treat: str | None = None, normalise: str = "minmax",
                 normalise_range: tuple[float, float] = (0.0, 100.0),
                 weights: str | pd.Series | pd.DataFrame | Mapping[str, float] | None = None,
-                aggregate: str | Mapping[int, str] = "arithmetic", seed: int = 0) -> CompositeIndex:
+                aggregate: str | Mapping[int, str] = "arithmetic", seed: int = 0,
+                dat_thresh: float | None = None) -> CompositeIndex:
     """Build a composite index from ``data`` (units × columns, indexed by unit code).
 
     ``framework`` is a composite :class:`Framework`, an award criteria Framework, an iMeta table
@@ -215,6 +218,7 @@ def build_index(data: pd.DataFrame, framework: Any, *, denominate: bool = False,
     - ``weights``: None (the framework's), ``"equal"``, ``"pca"``, ``"entropy"``, ``"critic"``,
       or user weights (Series/mapping iCode → weight, or DataFrame ``iCode, Weight``).
     - ``aggregate``: one method or ``{level: method}``; see :data:`AGGREGATIONS`.
+    - ``dat_thresh`` (COINr): an aggregate is NaN for a unit with a smaller share of its children present.
     """
     fw = as_framework(framework)
     choices: dict[str, Any] = {
@@ -225,6 +229,7 @@ def build_index(data: pd.DataFrame, framework: Any, *, denominate: bool = False,
         "weights": _weights_choice(weights),
         "aggregate": aggregate if isinstance(aggregate, str) else {int(k): v for k, v in dict(aggregate).items()},
         "seed": int(seed),
+        "dat_thresh": None if dat_thresh is None else float(dat_thresh),
     }
     if not data.index.is_unique:
         dup = data.index[data.index.duplicated()][0]
@@ -303,10 +308,11 @@ def build_index(data: pd.DataFrame, framework: Any, *, denominate: bool = False,
                    "result": {"weights": {str(k): float(v) for k, v in w.items()}}})
 
     # 7. aggregate
-    aggregated = aggregate_tree(normalised, fw, choices["aggregate"], weights=w)
+    aggregated = aggregate_tree(normalised, fw, choices["aggregate"], weights=w, dat_thresh=choices["dat_thresh"])
     aggregated = aggregated[fw.codes]
     ranks = rank_scores(aggregated[fw.top])
-    record.append({"step": "aggregate", "choices": {"aggregate": choices["aggregate"]},
+    record.append({"step": "aggregate", "choices": {"aggregate": choices["aggregate"],
+                                                    "dat_thresh": choices["dat_thresh"]},
                    "result": {"top": fw.top, "units": int(aggregated[fw.top].notna().sum())}})
 
     return CompositeIndex(

@@ -11,6 +11,11 @@ If it still fails, the treatment starts again from the original values and appli
 :class:`Treater` learns the treatment on a reference population (``fit``) and applies it to any
 units (``transform``): winsorisation becomes clipping to the learnt bounds, the log transform
 uses the reference's min and max.
+
+Options (COINr's ``Treat`` specs): ``second="log"`` makes the second step a plain natural log
+``ln x`` (values must be > 0) instead of ``log_CT``; ``force`` sets an indicator's treatment
+whatever the rule says (COINr's ``indiv_specs``): ``"winsorise"`` replaces exactly ``winmax``
+points on the side of the skew, ``"log"`` applies the second step, ``"none"`` leaves it as it is.
 """
 from __future__ import annotations
 
@@ -19,6 +24,8 @@ import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
 
 TREATMENTS = ("winsorise",)
+SECOND_STEPS = ("log_ct", "log")
+FORCED = ("winsorise", "log", "none")
 
 
 def _values(x: pd.Series | np.ndarray) -> np.ndarray:
@@ -58,18 +65,22 @@ def passes(x: pd.Series | np.ndarray, skew_threshold: float = 2.0, kurt_threshol
 
 
 def winsorise(x: pd.Series, winmax: int = 5, skew_threshold: float = 2.0,
-              kurt_threshold: float = 3.5) -> tuple[pd.Series, list]:
+              kurt_threshold: float = 3.5, forced: bool = False) -> tuple[pd.Series, list]:
     """Winsorise ``x`` until it passes or ``winmax`` points are treated; returns (x, treated labels).
 
     Each round replaces every value equal to the extreme on the side of the current skew by the
     nearest other value; the count is of distinct points ever replaced (ties count each).
+    ``forced``: keep going until ``winmax`` points are treated, whether or not ``x`` passes.
     """
     x = pd.Series(x, dtype=float)
     v = x.to_numpy(dtype=float, copy=True)
     present = ~np.isnan(v)
     treated = np.zeros(len(v), dtype=bool)
-    while not passes(v, skew_threshold, kurt_threshold) and treated.sum() < winmax:
-        high = skewness(v) >= 0
+    while (forced or not passes(v, skew_threshold, kurt_threshold)) and treated.sum() < winmax:
+        sk = skewness(v)
+        if forced and np.isnan(sk):
+            break  # no spread left to treat
+        high = sk >= 0
         extreme = np.nanmax(v) if high else np.nanmin(v)
         at = present & (v == extreme)
         rest = v[present & ~at]
@@ -100,12 +111,35 @@ class Treater(TransformerMixin, BaseEstimator):
     ``treatment`` is ``none``, ``winsorise``, ``log`` or ``skipped`` (too few values or no spread).
     """
 
-    def __init__(self, winmax: int = 5, skew_threshold: float = 2.0, kurt_threshold: float = 3.5) -> None:
+    def __init__(self, winmax: int = 5, skew_threshold: float = 2.0, kurt_threshold: float = 3.5,
+                 second: str = "log_ct", force: dict[str, str] | None = None) -> None:
         self.winmax = winmax
         self.skew_threshold = skew_threshold
         self.kurt_threshold = kurt_threshold
+        self.second = second
+        self.force = force
+
+    def _second(self, x: pd.Series) -> tuple[pd.Series, dict]:
+        """The second step on the reference column: (treated values, params)."""
+        if self.second == "log":
+            present = x.dropna()
+            if (present <= 0).any():
+                raise ValueError(f"second='log' of indicator {x.name!r} needs values > 0, found "
+                                 f"{present.min():g}; use second='log_ct'")
+            return np.log(x), {"kind": "ln"}
+        return log_ct(x), {"kind": "log", "min": float(x.min()), "max": float(x.max())}
 
     def fit(self, X: pd.DataFrame, y: object = None) -> "Treater":
+        if self.second not in SECOND_STEPS:
+            raise ValueError(f"second {self.second!r} is not one of {', '.join(SECOND_STEPS)}")
+        force = dict(self.force or {})
+        unknown = [c for c in force if c not in X.columns]
+        if unknown:
+            raise ValueError(f"force names indicator(s) not in the data: {', '.join(map(str, unknown))}")
+        bad = {c: k for c, k in force.items() if k not in FORCED}
+        if bad:
+            c, k = next(iter(bad.items()))
+            raise ValueError(f"force[{c!r}] = {k!r} is not one of {', '.join(FORCED)}")
         X = X.astype(float)
         self.feature_names_in_ = np.asarray(X.columns, dtype=object)
         self.params_: dict[str, dict] = {}
@@ -114,7 +148,16 @@ class Treater(TransformerMixin, BaseEstimator):
             x = X[col]
             sk, ku = skewness(x), kurtosis(x)
             row = {"iCode": col, "n": int(x.notna().sum()), "skew": sk, "kurtosis": ku}
-            if np.isnan(sk) or np.isnan(ku):
+            log_params = None
+            if col in force:
+                kind = force[col]
+                if kind == "winsorise":
+                    out, treated = winsorise(x, self.winmax, self.skew_threshold, self.kurt_threshold, forced=True)
+                elif kind == "log":
+                    (out, log_params), treated = self._second(x), list(x.index[x.notna()])
+                else:
+                    out, treated = x, []
+            elif np.isnan(sk) or np.isnan(ku):
                 kind, out, treated = "skipped", x, []
             elif passes(x, self.skew_threshold, self.kurt_threshold):
                 kind, out, treated = "none", x, []
@@ -122,24 +165,29 @@ class Treater(TransformerMixin, BaseEstimator):
                 out, treated = winsorise(x, self.winmax, self.skew_threshold, self.kurt_threshold)
                 kind = "winsorise"
                 if not passes(out, self.skew_threshold, self.kurt_threshold):
-                    kind, out, treated = "log", log_ct(x), list(x.index[x.notna()])
+                    kind, treated = "log", list(x.index[x.notna()])
+                    out, log_params = self._second(x)
             if kind == "winsorise":
                 self.params_[col] = {"kind": kind, "lower": float(out.min()), "upper": float(out.max())}
             elif kind == "log":
-                self.params_[col] = {"kind": kind, "min": float(x.min()), "max": float(x.max())}
+                self.params_[col] = log_params
             else:
                 self.params_[col] = {"kind": kind}
             after = self._apply(x, self.params_[col])
-            row.update({"passed": bool(kind in ("none", "skipped")), "treatment": kind,
+            row.update({"passed": bool(passes(x, self.skew_threshold, self.kurt_threshold)) if col in force
+                        else bool(kind in ("none", "skipped")), "treatment": kind,
                         "n_winsorised": len(treated) if kind == "winsorise" else 0,
                         "skew_after": skewness(after), "kurtosis_after": kurtosis(after),
                         "passed_after": kind == "skipped" or passes(after, self.skew_threshold, self.kurt_threshold)})
+            if force:
+                row["forced"] = col in force
             rows.append(row)
             for unit in treated:
                 points.append({"unit": unit, "iCode": col, "treatment": kind,
                                "before": float(x[unit]), "after": float(after[unit])})
         self.report_ = pd.DataFrame(rows, columns=["iCode", "n", "skew", "kurtosis", "passed", "treatment",
-                                                   "n_winsorised", "skew_after", "kurtosis_after", "passed_after"])
+                                                   "n_winsorised", "skew_after", "kurtosis_after", "passed_after"]
+                                    + (["forced"] if force else []))
         self.points_ = pd.DataFrame(points, columns=["unit", "iCode", "treatment", "before", "after"])
         return self
 
@@ -149,6 +197,9 @@ class Treater(TransformerMixin, BaseEstimator):
             return x.clip(lower=p["lower"], upper=p["upper"])
         if p["kind"] == "log":
             return log_ct(x, p["min"], p["max"])
+        if p["kind"] == "ln":
+            with np.errstate(divide="ignore", invalid="ignore"):
+                return np.log(x.where(x > 0))  # a unit outside the log's domain gets NaN
         return x
 
     def transform(self, X: pd.DataFrame) -> pd.DataFrame:
@@ -164,6 +215,9 @@ class Treater(TransformerMixin, BaseEstimator):
         out = {}
         for code, v in pd.Series(values, dtype=float).items():
             p = self.params_.get(code, {"kind": "none"})
+            if p["kind"] == "ln":
+                out[code] = float(np.log(v)) if np.isfinite(v) and v > 0 else np.nan
+                continue
             if p["kind"] != "log":
                 out[code] = v
                 continue
@@ -176,7 +230,8 @@ class Treater(TransformerMixin, BaseEstimator):
 
 
 def treat(data: pd.DataFrame, winmax: int = 5, skew_threshold: float = 2.0,
-          kurt_threshold: float = 3.5) -> tuple[pd.DataFrame, pd.DataFrame]:
+          kurt_threshold: float = 3.5, *, second: str = "log_ct",
+          force: dict[str, str] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Treat every column of ``data``; returns the treated data and the per-indicator report."""
-    t = Treater(winmax, skew_threshold, kurt_threshold).fit(data)
+    t = Treater(winmax, skew_threshold, kurt_threshold, second, force).fit(data)
     return t.transform(data), t.report_

@@ -12,6 +12,8 @@ with the chosen aggregation). Within each parent they sum to 1.
   weight ∝ ``1 − E`` (needs values ≥ 0; a column that varies more carries more weight).
 - ``critic``: CRITIC (Diakoulaki, Mavrotas & Papayannakis 1995) — on each column min-max scaled
   to [0, 1], weight ∝ ``σ · Σ_k (1 − r_jk)``: contrast times conflict with the other columns.
+  :func:`critic_weights` also takes scikit-criteria's options: ``scale=False`` (σ of the values
+  as they are) and ``correlation="spearman"``.
 
 A group whose weights cannot be derived (one child, fewer than 2 complete units, or all
 contributions 0) gets equal weights.
@@ -69,15 +71,28 @@ def entropy_weights(values: pd.DataFrame) -> pd.Series:
     return _normalised(pd.Series(div, dtype=float).clip(lower=0.0))
 
 
-def critic_weights(values: pd.DataFrame) -> pd.Series:
-    """CRITIC weights over complete rows: ∝ σ_j Σ_k (1 − r_jk) on columns scaled to [0, 1]."""
-    x = values.dropna()
+CRITIC_CORRELATIONS = ("pearson", "spearman")
+
+
+def critic_weights(values: pd.DataFrame, scale: bool = True, correlation: str = "pearson") -> pd.Series:
+    """CRITIC weights over complete rows: ∝ σ_j Σ_k (1 − r_jk) on columns scaled to [0, 1].
+
+    ``scale=False`` takes σ on the values as given; ``correlation`` is ``pearson`` or ``spearman``
+    (scikit-criteria's ``critic_weights(scale=, correlation=)``). Array-likes are taken as a table.
+    """
+    if correlation not in CRITIC_CORRELATIONS:
+        raise ValueError(f"correlation {correlation!r} is not one of {', '.join(CRITIC_CORRELATIONS)}")
+    values = values if isinstance(values, pd.DataFrame) else pd.DataFrame(np.asarray(values, dtype=float))
+    x = values.astype(float).dropna()
     if len(x) < 2:
         return _equal(values.columns)
-    span = x.max() - x.min()
-    scaled = (x - x.min()) / span.where(span > 0, 1.0)
+    if scale:
+        span = x.max() - x.min()
+        scaled = (x - x.min()) / span.where(span > 0, 1.0)
+    else:
+        scaled = x
     sigma = scaled.std(ddof=1)
-    corr = scaled.corr().fillna(0.0)
+    corr = scaled.corr(method=correlation).fillna(0.0)
     conflict = (1.0 - corr).sum(axis=1)
     return _normalised((sigma * conflict).fillna(0.0))
 

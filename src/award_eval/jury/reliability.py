@@ -21,7 +21,7 @@ is a fact to report, not a crash.
 from __future__ import annotations
 
 import math
-from collections.abc import Hashable
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -42,6 +42,7 @@ __all__ = [
     "interpret_icc",
     "kendall_w",
     "krippendorff_alpha",
+    "krippendorff_alpha_counts",
 ]
 
 NanPolicy = Literal["raise", "omit"]
@@ -243,8 +244,30 @@ _ICC_DESCRIPTIONS = {
 }
 
 
-def icc_table(ms: MeanSquares, alpha: float = 0.05) -> pd.DataFrame:
-    """The six Shrout & Fleiss ICCs with F tests and (1 - alpha) CIs from ANOVA mean squares."""
+AGREEMENT_DFS: tuple[str, ...] = ("anova", "satterthwaite", "both")
+
+
+def satterthwaite_df(ms: MeanSquares, icc2: float) -> float:
+    """McGraw & Wong's (1996) approximate df of the absolute-agreement F test, with the ICC(A,1)
+    estimate plugged in: v = (a MSC + b MSE)^2 / ((a MSC)^2/(k-1) + (b MSE)^2/((n-1)(k-1))),
+    a = k rho/(n(1 - rho)), b = 1 + k rho (n-1)/(n(1 - rho)) (R irr's ``icc`` ``df2``)."""
+    n, k = ms.n, ms.k
+    with np.errstate(divide="ignore", invalid="ignore"):
+        a = _ratio(k * icc2, n * (1 - icc2))
+        b = 1 + _ratio(k * icc2 * (n - 1), n * (1 - icc2))
+        return _ratio((a * ms.msc + b * ms.mse) ** 2,
+                      (a * ms.msc) ** 2 / (k - 1) + (b * ms.mse) ** 2 / ((n - 1) * (k - 1)))
+
+
+def icc_table(ms: MeanSquares, alpha: float = 0.05, agreement_df: str = "anova") -> pd.DataFrame:
+    """The six Shrout & Fleiss ICCs with F tests and (1 - alpha) CIs from ANOVA mean squares.
+
+    ``agreement_df``: the denominator df of the ICC2/ICC2k F test — ``"anova"`` ((n-1)(k-1), as
+    Shrout & Fleiss and pingouin), ``"satterthwaite"`` (McGraw & Wong's approximate df, as R irr),
+    or ``"both"`` (anova in ``df2``/``pval`` plus ``df2_satterthwaite``/``pval_satterthwaite``).
+    """
+    if agreement_df not in AGREEMENT_DFS:
+        raise ReliabilityError(f"agreement_df must be one of {AGREEMENT_DFS}, got {agreement_df!r}")
     n, k = ms.n, ms.k
     with np.errstate(divide="ignore", invalid="ignore"):
         icc1 = _ratio(ms.msr - ms.msw, ms.msr + (k - 1) * ms.msw)
@@ -282,11 +305,26 @@ def icc_table(ms: MeanSquares, alpha: float = 0.05) -> pd.DataFrame:
         columns=["icc", "F", "df1", "df2", "pval", "ci95_low", "ci95_high"])
     table.insert(0, "description", [_ICC_DESCRIPTIONS[name] for name in table.index])
     table.index.name = "type"
-    return table.astype({"df1": int, "df2": int})
+    if agreement_df == "anova":
+        return table.astype({"df1": int, "df2": int})
+    v = satterthwaite_df(ms, icc2)
+    p_v = float(stats.f.sf(f_two_way, df1, v)) if np.isfinite(v) else math.nan
+    agreement = ["ICC2", "ICC2k"]
+    if agreement_df == "satterthwaite":
+        table = table.astype({"df1": int, "df2": float})
+        table.loc[agreement, "df2"] = v
+        table.loc[agreement, "pval"] = p_v
+        return table
+    table = table.astype({"df1": int, "df2": int})
+    table["df2_satterthwaite"] = table["df2"].astype(float)
+    table["pval_satterthwaite"] = table["pval"]
+    table.loc[agreement, "df2_satterthwaite"] = v
+    table.loc[agreement, "pval_satterthwaite"] = p_v
+    return table
 
 
-def icc(data: pd.DataFrame, targets: Hashable, raters: Hashable, ratings: Hashable,
-        nan_policy: NanPolicy = "raise") -> pd.DataFrame:
+def icc(data: pd.DataFrame, targets: Hashable | None = None, raters: Hashable | None = None,
+        ratings: Hashable | None = None, nan_policy: NanPolicy = "raise", agreement_df: str = "anova") -> pd.DataFrame:
     """Intraclass correlations ICC(1,1), ICC(2,1), ICC(3,1) and their k-rater means.
 
     How much of the variance in the jury's ratings is real difference between targets rather
@@ -294,13 +332,19 @@ def icc(data: pd.DataFrame, targets: Hashable, raters: Hashable, ratings: Hashab
     Returns a DataFrame indexed ``ICC1, ICC2, ICC3, ICC1k, ICC2k, ICC3k`` with columns
     ``description, icc, F, df1, df2, pval, ci95_low, ci95_high``. ICC1/ICC1k test
     F = MSR/MSW on (n-1, n(k-1)) df; ICC2/ICC3 and their k forms test F = MSR/MSE on
-    (n-1, (n-1)(k-1)) df; the ICC2 interval uses Satterthwaite's approximation.
+    (n-1, (n-1)(k-1)) df; the ICC2 interval uses Satterthwaite's approximation. Without column
+    names ``data`` is a wide table (one row per target, one column per rater; any 2-D array-like,
+    as pingouin's ``cronbach_alpha`` or R irr take).
 
     The ANOVA needs every rater to rate every target. Incomplete targets raise
     :class:`IncompleteDataError` unless ``nan_policy="omit"``, which drops them (listwise).
+    ``agreement_df="satterthwaite"`` tests ICC2/ICC2k on McGraw & Wong's approximate df (R irr's
+    convention); ``"both"`` reports both (see :func:`icc_table`).
     """
     if nan_policy not in NAN_POLICIES:
         raise ReliabilityError(f"nan_policy must be one of {NAN_POLICIES}, got {nan_policy!r}")
+    data, (targets, raters, ratings) = _long_or_wide(
+        data, {"targets": targets, "raters": raters, "ratings": ratings})
     wide = _wide_ratings(data, targets, raters, ratings)
     _require_size(wide)
     after = ""
@@ -311,7 +355,7 @@ def icc(data: pd.DataFrame, targets: Hashable, raters: Hashable, ratings: Hashab
         wide = wide.dropna(axis=0, how="any")
         after = f" after omitting {n_dropped} incomplete target(s)"
     _require_size(wide, after)
-    return icc_table(anova_mean_squares(wide.to_numpy()))
+    return icc_table(anova_mean_squares(wide.to_numpy()), agreement_df=agreement_df)
 
 
 # --------------------------------------------------------------------------------------------
@@ -370,30 +414,134 @@ def alpha_from_coincidences(coincidences: np.ndarray, delta: np.ndarray) -> floa
     return 1.0 - (n - 1) * observed / expected
 
 
-def krippendorff_alpha(data: pd.DataFrame, units: Hashable, raters: Hashable,
-                       ratings: Hashable, level: Level = "interval") -> float:
+def _ordered_domain(values: pd.Series, value_domain: Sequence | None) -> list | None:
+    """The ordered value domain: given, or an ordered Categorical's categories, else None."""
+    if value_domain is not None:
+        domain = list(value_domain)
+        if len(set(domain)) != len(domain):
+            raise ReliabilityError("value_domain lists a value more than once")
+        return domain
+    if isinstance(values.dtype, pd.CategoricalDtype) and values.dtype.ordered:
+        return list(values.dtype.categories)
+    return None
+
+
+def _coded_ratings(values: pd.Series, column: Hashable, level: str,
+                   value_domain: Sequence | None) -> pd.Series:
+    """Ratings ready for counting: labels (nominal), positions in the ordered domain (ordinal
+    with a domain), or numbers (otherwise)."""
+    domain = _ordered_domain(values, value_domain)
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        values = values.astype(object).where(values.notna(), np.nan)
+    if level == "nominal":
+        return values
+    if domain is not None and level == "ordinal":
+        position = {label: i for i, label in enumerate(domain)}
+        unknown = values.notna() & ~values.map(lambda v: v in position).astype(bool)
+        if unknown.any():
+            raise ReliabilityError(
+                f"column {column!r} has {int(unknown.sum())} rating(s) outside value_domain, "
+                f"e.g. {_show(values[unknown].iloc[0])}")
+        return values.map(lambda v: position.get(v, np.nan)).astype(float)
+    numeric = _numeric_ratings(values, column)
+    if level == "ratio" and (numeric < 0).any():
+        raise ReliabilityError(
+            f"column {column!r} has negative rating(s); the ratio level needs values >= 0")
+    return numeric
+
+
+def _long_or_wide(data: object, names: dict[str, Hashable | None]) -> tuple[pd.DataFrame, list]:
+    """A long frame and its three column names; a wide table (rows = targets/units, columns =
+    raters, any array-like) when no column names are given."""
+    given = [v for v in names.values() if v is not None]
+    if given and len(given) < len(names):
+        raise ReliabilityError(
+            f"give all of {', '.join(names)} (a long table) or none (a wide table: one row per "
+            "target, one column per rater)")
+    if given:
+        return data, list(names.values())  # type: ignore[return-value]
+    if isinstance(data, pd.DataFrame):
+        wide = data
+    else:
+        arr = np.asarray(data, dtype=object)
+        if arr.ndim != 2:
+            raise ReliabilityError(f"a wide table must be 2-D (targets x raters), got {arr.ndim}-D")
+        wide = pd.DataFrame(arr)
+    wide = wide.rename_axis(index="_target", columns="_rater")
+    long = wide.stack(future_stack=True).rename("_rating").reset_index()
+    if isinstance(wide.dtypes.iloc[0] if wide.shape[1] else None, pd.CategoricalDtype):
+        long["_rating"] = long["_rating"].astype(wide.dtypes.iloc[0])
+    return long, ["_target", "_rater", "_rating"]
+
+
+def krippendorff_alpha(data: pd.DataFrame, units: Hashable | None = None,
+                       raters: Hashable | None = None, ratings: Hashable | None = None,
+                       level: Level = "interval", value_domain: Sequence | None = None) -> float:
     """Krippendorff's alpha reliability of the ratings at the given level of measurement.
 
     Agreement beyond chance, 1 - D_o/D_e, for any number of raters and with missing ratings
     (Krippendorff 2011, "Computing Krippendorff's Alpha-Reliability"). Missing ratings (NaN or
     absent rows) are allowed; units with fewer than two ratings are not pairable and are
     dropped. ``level`` is ``nominal``, ``ordinal``, ``interval`` or ``ratio``; nominal ratings
-    may be any labels, the others must be numbers (ratio: non-negative). Returns nan when the
-    pairable ratings show no variation at all (alpha is then undefined).
+    may be any labels, the others must be numbers (ratio: non-negative), except that ordinal
+    ratings may be labels in the order ``value_domain`` gives (or an ordered Categorical's
+    order), as fast-krippendorff's ``value_domain``. ``data`` is a long frame with the three
+    column names, or, without them, a wide table (one row per unit, one column per rater; any
+    2-D array-like; fast-krippendorff's ``reliability_data`` is its transpose). Returns nan when
+    the pairable ratings show no variation at all (alpha is then undefined).
     """
     if level not in LEVELS:
         raise ReliabilityError(f"level must be one of {LEVELS}, got {level!r}")
+    data, (units, raters, ratings) = _long_or_wide(
+        data, {"units": units, "raters": raters, "ratings": ratings})
     _check_columns(data, units=units, raters=raters, ratings=ratings)
     _check_labels(data, units, raters)
     _check_unique_pairs(data, units, raters)
-    values = data[ratings]
-    if level != "nominal":
-        values = _numeric_ratings(values, ratings)
-        if level == "ratio" and (values < 0).any():
-            raise ReliabilityError(
-                f"column {ratings!r} has negative rating(s); the ratio level needs values >= 0")
+    values = _coded_ratings(data[ratings], ratings, level, value_domain)
     present = values.notna()
     counts = pd.crosstab(data.loc[present, units].to_numpy(), values[present].to_numpy())
+    return _alpha_from_counts(counts, level)
+
+
+def krippendorff_alpha_counts(counts: pd.DataFrame | Sequence, level: Level = "interval",
+                              value_domain: Sequence | None = None) -> float:
+    """Krippendorff's alpha from a value-count table: one row per unit, one column per value,
+    each cell how many raters gave that value to that unit (fast-krippendorff's ``value_counts``).
+
+    The values are the DataFrame's columns, or ``value_domain`` (in order) for an array-like.
+    Ordinal needs the columns in order (labels allowed); interval and ratio need numbers.
+    """
+    if level not in LEVELS:
+        raise ReliabilityError(f"level must be one of {LEVELS}, got {level!r}")
+    if isinstance(counts, pd.DataFrame):
+        table = counts.copy()
+        if value_domain is not None:
+            table = table.reindex(columns=list(value_domain), fill_value=0)
+    else:
+        arr = np.asarray(counts, dtype=float)
+        if arr.ndim != 2:
+            raise ReliabilityError(f"counts must be 2-D (units x values), got {arr.ndim}-D")
+        domain = list(value_domain) if value_domain is not None else list(range(arr.shape[1]))
+        if len(domain) != arr.shape[1]:
+            raise ReliabilityError(f"value_domain has {len(domain)} values for {arr.shape[1]} columns")
+        table = pd.DataFrame(arr, columns=domain)
+    table = table.fillna(0)
+    arr = table.to_numpy(dtype=float)
+    if (arr < 0).any() or not np.all(np.isfinite(arr)) or not np.all(arr == np.round(arr)):
+        raise ReliabilityError("counts must be whole numbers >= 0")
+    if level == "ordinal":
+        table.columns = range(table.shape[1])  # positions keep the given order
+    elif level != "nominal":
+        numbers = pd.to_numeric(pd.Series(table.columns), errors="coerce")
+        if numbers.isna().any():
+            raise ReliabilityError(f"the {level} level needs numeric values, got {_show(table.columns[numbers.isna()][0])}")
+        if level == "ratio" and (numbers < 0).any():
+            raise ReliabilityError("the ratio level needs values >= 0")
+        table.columns = numbers.to_numpy(dtype=float)
+    return _alpha_from_counts(table, level)
+
+
+def _alpha_from_counts(counts: pd.DataFrame, level: str) -> float:
     counts = counts[counts.sum(axis=1) >= 2]
     if counts.empty:
         raise ReliabilityError(
@@ -442,8 +590,8 @@ def kendall_w_from_ranks(ranks: np.ndarray) -> KendallW:
     return KendallW(w=w, chi2=chi2, dof=dof, pvalue=pvalue)
 
 
-def kendall_w(data: pd.DataFrame, targets: Hashable, raters: Hashable,
-              ratings: Hashable) -> KendallW:
+def kendall_w(data: pd.DataFrame, targets: Hashable | None = None, raters: Hashable | None = None,
+              ratings: Hashable | None = None) -> KendallW:
     """Kendall's coefficient of concordance W, corrected for ties.
 
     Do the raters put the targets in the same order? Each rater's ratings are turned into
@@ -452,7 +600,10 @@ def kendall_w(data: pd.DataFrame, targets: Hashable, raters: Hashable,
     Kendall 1948, "Rank Correlation Methods"). The chi-square test m(n-1)W on n-1 df is
     a large-sample approximation. Every rater must rate every target.
     Returns nan for W when every rater ties all targets (no ranking to agree on).
+    Without column names ``data`` is a wide table (one row per target, one column per rater).
     """
+    data, (targets, raters, ratings) = _long_or_wide(
+        data, {"targets": targets, "raters": raters, "ratings": ratings})
     wide = _wide_ratings(data, targets, raters, ratings)
     _require_size(wide)
     _require_complete(wide, "Kendall's W needs every rater to rank every target")
