@@ -17,7 +17,7 @@ import pytest
 
 from award_eval.batch import RECORD, _locked, run_plan
 from award_eval.errors import InputError
-from award_eval.kernels import KernelPool
+from award_eval.run.kernels import KernelPool
 from award_eval.plan import load_plan
 
 from .conftest import CRITERIA, DEMO, ROOT

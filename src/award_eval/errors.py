@@ -75,3 +75,13 @@ class PlanError(AwardEvalError):
 
 class EvaluationFailed(AwardEvalError):
     """One or more evaluations of a run failed; the others completed."""
+
+
+# --- kernels ---
+
+class KernelStartError(AwardEvalError):
+    """A kernel did not start (the message says why, with the end of its log)."""
+
+
+class PoolClosed(AwardEvalError):
+    """The pool was closed (the run is stopping) while a kernel was wanted."""
