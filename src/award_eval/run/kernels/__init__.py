@@ -8,9 +8,9 @@
   :func:`execute_notebook`;
 - :mod:`.install`: names the provisioner in an installed kernelspec (``make venv``).
 
-Importing this package imports only the standard library: the zygote imports it before its
-warm-up, and must not load papermill. The names of :mod:`.provisioner` and :mod:`.engine` are
-loaded on first use.
+Importing this package loads neither jupyter_client, pyzmq nor papermill (the zygote imports it
+before its warm-up, and no notebook needs papermill): the names of :mod:`.provisioner` and
+:mod:`.engine` are loaded on first use.
 """
 from __future__ import annotations
 

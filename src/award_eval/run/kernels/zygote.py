@@ -18,8 +18,8 @@ a forked process must not inherit a BLAS thread pool. After the warm-up the zygo
 objects for the garbage collector (:func:`gc.freeze`), as Python's documentation advises before
 forking.
 
-This module imports only the standard library at module level: the zygote runs it before anything
-else, and must not pay for jupyter_client or papermill.
+This module imports only the standard library (and award_eval.errors) at module level: the
+zygote runs it before anything else, and must not pay for jupyter_client or papermill.
 """
 from __future__ import annotations
 
