@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import asyncio
 import queue
+import signal
 import time
 from typing import TYPE_CHECKING, Any
 
@@ -123,8 +124,6 @@ class PoolProvisioner(LocalProvisioner):  # type: ignore[misc]
     async def terminate(self, restart: bool = False) -> None:
         if self.kernel is None:
             return await super().terminate(restart=restart)
-        import signal
-
         self.kernel.signal(signal.SIGTERM)
 
     async def cleanup(self, restart: bool = False) -> None:
