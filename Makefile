@@ -12,6 +12,7 @@ $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test,dask]'
 	$(BIN)/python -m ipykernel install --sys-prefix --name award-eval --display-name "award_eval (.venv)" >/dev/null
+	$(BIN)/python -m award_eval.run.kernels.install --name award-eval
 	@touch $(STAMP)
 
 demo: $(STAMP)

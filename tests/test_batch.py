@@ -18,7 +18,7 @@ from .conftest import CRITERIA, DEMO, ROOT
 from .test_plan import write_notebook
 
 from award_eval.errors import InputError
-from award_eval.kernels import KernelPool
+from award_eval.run.kernels import KernelPool
 from award_eval.run.batch import RECORD, _locked, run_plan
 from award_eval.run.plan import load_plan
 

@@ -118,3 +118,13 @@ class RunInterrupted(KeyboardInterrupt):
         super().__init__(f"interrupted: {result.complete_count} of {len(result.outcomes)} evaluations complete; "
                          "run the same command again to finish")
         self.result = result
+
+
+# --- kernels ----------------------------------------------------------------------------------
+
+class KernelStartError(AwardEvalError):
+    """A kernel did not start (the message says why, with the end of its log)."""
+
+
+class PoolClosed(AwardEvalError):
+    """The pool was closed (the run is stopping) while a kernel was wanted."""

@@ -9,7 +9,7 @@ One run, step by step (:func:`run_plan`):
    whose folder holds a record with that hash and whose output files still match the record is
    skipped (``force=True`` runs everything).
 3. The others run in parallel, ``jobs`` at a time, each in a fresh kernel taken from a
-   :class:`~award_eval.kernels.KernelPool` (kernels are started ahead of need) — or, with
+   :class:`~award_eval.run.kernels.KernelPool` (kernels are started ahead of need) — or, with
    ``dask=ADDRESS``, on the workers of an existing Dask cluster.
    An evaluation writes into ``<out>/.tmp-<id>/``; when it is complete (notebook, result files,
    ``report.html`` and its record ``.evaluation.json``) the folder is renamed to ``<out>/<id>/``.
@@ -280,7 +280,7 @@ def execute_evaluation(ctx: RunContext, spec: EvaluationSpec, work: Path, pool: 
     import nbformat
     import papermill as pm
 
-    from award_eval.kernels import KernelStartError, PoolClosed, execute_notebook
+    from award_eval.run.kernels import KernelStartError, PoolClosed, execute_notebook
     from award_eval.run.report.html import write_evaluation_report
 
     outcome = _new_outcome(ctx, spec, digest)
@@ -403,7 +403,7 @@ class _LocalExecutor:
 
 
 def _new_pool(kernel: str, size: int, kernel_start: str, warmup: Any) -> Any:
-    from award_eval.kernels import WARMUP, KernelPool
+    from award_eval.run.kernels import WARMUP, KernelPool
 
     return KernelPool(kernel, size=size, method=kernel_start, warmup=WARMUP if warmup is None else warmup)
 
@@ -414,7 +414,7 @@ _WORKER_LOCK = threading.Lock()
 
 
 def _worker_pool(run_id: str, kernel: str, kernel_start: str, warmup: Any) -> Any:
-    from award_eval.kernels import WARMUP, KernelPool
+    from award_eval.run.kernels import WARMUP, KernelPool
 
     with _WORKER_LOCK:
         pool = _WORKER_POOLS.get(run_id)
@@ -571,9 +571,9 @@ def run_plan(plan: Plan, out_dir: str | Path, jobs: int | None = None, progress:
     ``jobs``: evaluations run at once (default: the number of cores; ignored with ``dask``).
     ``force``: run evaluations that are unchanged since the last run, too. ``dask``: the address
     of a Dask scheduler to run the evaluations on. ``timeout``: seconds a cell may take.
-    ``kernel_start``: ``auto``, ``fork`` or ``spawn`` (see :mod:`award_eval.kernels`);
+    ``kernel_start``: ``auto``, ``fork`` or ``spawn`` (see :mod:`award_eval.run.kernels`);
     ``warmup``: the modules a forked kernel has imported already (default
-    :data:`award_eval.kernels.WARMUP`; ``()`` for none).
+    :data:`award_eval.run.kernels.WARMUP`; ``()`` for none).
 
     Returns a :class:`RunResult`; raises :class:`RunInterrupted` on Ctrl-C or SIGTERM after
     stopping cleanly, and :class:`~award_eval.errors.InputError` for bad input (nothing written).
