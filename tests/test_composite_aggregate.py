@@ -30,11 +30,12 @@ def test_weighted_means_skip_missing_and_renormalise():
     assert np.isnan(weighted_mean(allnan, W).iloc[0])
 
 
-def test_geometric_and_harmonic_need_positive_values():
+def test_geometric_and_harmonic_take_zero_as_the_limit_and_refuse_negatives():
     zero = pd.DataFrame({"a": [0.0], "b": [1.0]})
     for method in ("geometric", "harmonic"):
-        with pytest.raises(ValueError, match="positive"):
-            weighted_mean(zero, W, method)
+        assert weighted_mean(zero, W, method).tolist() == [0.0]  # the limit as a → 0 (scipy's gmean/hmean)
+        with pytest.raises(ValueError, match="values ≥ 0"):
+            weighted_mean(-zero - 1, W, method)
 
 
 TREE = pd.DataFrame({

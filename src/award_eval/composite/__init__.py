@@ -34,6 +34,7 @@ from award_eval.composite.mcda import copeland, outranking_matrix, topsis, vikor
 from award_eval.composite.normalise import NORMALISERS, Normaliser, normalise
 from award_eval.composite.peers import peer_ranks
 from award_eval.composite.pipeline import DEFAULT_CHOICES, CompositeIndex, build_index
+from award_eval.composite.scale import SCALE, SCALE_MAPS, OntoScale, scoring_pipeline
 from award_eval.composite.screen import coverage, screen_units
 from award_eval.composite.treat import (
     Treater,
@@ -55,11 +56,11 @@ from award_eval.composite.weights import (
 
 __all__ = [
     "AGGREGATIONS", "Audit", "CompositeIndex", "DEFAULT_CHOICES", "Framework", "IMPUTATIONS", "Imputer",
-    "NORMALISERS", "Normaliser", "Treater", "WEIGHTINGS", "aggregate_group", "aggregate_tree", "as_framework",
+    "NORMALISERS", "Normaliser", "OntoScale", "SCALE", "SCALE_MAPS", "Treater", "WEIGHTINGS", "aggregate_group", "aggregate_tree", "as_framework",
     "audit", "build_index", "copeland", "correlation_flags", "correlation_matrix", "coverage",
     "critic_weights", "cronbach_alpha", "cronbach_by_aggregate", "denominate", "derive_weights",
     "distribution", "entropy_weights", "given_weights", "impute", "imputed_cells", "indicator_coverage",
     "kurtosis", "log_ct", "normalise", "outranking_matrix", "passes", "pca_by_aggregate", "pca_explained",
-    "pca_weights", "peer_ranks", "screen_units", "skewness", "topsis", "treat", "unit_coverage", "vikor",
+    "pca_weights", "peer_ranks", "screen_units", "scoring_pipeline", "skewness", "topsis", "treat", "unit_coverage", "vikor",
     "weighted_mean", "winsorise",
 ]

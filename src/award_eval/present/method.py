@@ -74,10 +74,25 @@ def method_record(framework: Framework, data: AwardData | None, settings: Settin
 _NORMALISATION = {
     "minmax": {"sv": "min–max-normaliseras till {lo}–{hi}: lägsta värdet bland alla kommuner får {lo}, högsta {hi}",
                "en": "min–max normalised onto {lo}–{hi}: the lowest value among all municipalities scores {lo}, the highest {hi}"},
-    "zscore": {"sv": "standardiseras till z-poäng: avståndet från alla kommuners medelvärde, i standardavvikelser",
-               "en": "standardised to z-scores: the distance from the mean of all municipalities, in standard deviations"},
-    "rank": {"sv": "ersätts av sin placering bland alla kommuner (1 = lägst, lika värden delar medelplaceringen)",
-             "en": "replaced by their rank among all municipalities (1 = lowest, ties share the average rank)"},
+    "zscore": {"sv": "standardiseras till z-poäng (avståndet från alla kommuners medelvärde, i standardavvikelser) "
+                     "och placeras på 0–100 som 50 + 50·z/3: medelvärdet får 50, 3 standardavvikelser under "
+                     "eller över får 0 respektive 100 (längre ut hålls vid 0 eller 100)",
+               "en": "standardised to z-scores (the distance from the mean of all municipalities, in standard "
+                     "deviations) and placed on 0–100 as 50 + 50·z/3: the mean scores 50, 3 standard deviations "
+                     "below or above score 0 and 100 (further out is held at 0 or 100)"},
+    "rank": {"sv": "ersätts av sin percentilplacering bland alla kommuner: lägst får 0, högst 100 (lika värden "
+                   "delar medelplaceringen)",
+             "en": "replaced by their percentile rank among all municipalities: the lowest scores 0, the highest "
+                   "100 (ties share the average rank)"},
+    "percentile": {"sv": "ersätts av andelen av alla kommuner med ett lägre värde, gånger 100",
+                   "en": "replaced by the share of all municipalities with a lower value, times 100"},
+    "borda": {"sv": "ersätts av antalet kommuner med ett lägre värde, räknat om till 0–100 (lägst 0, högst 100)",
+              "en": "replaced by the number of municipalities with a lower value, rescaled onto 0–100 "
+                    "(lowest 0, highest 100)"},
+    "distance_to_max": {"sv": "mäts som avståndet till det högsta värdet bland alla kommuner, på 0–100 "
+                              "(lägst 0, högst 100)",
+                        "en": "measured as the distance to the highest value among all municipalities, on 0–100 "
+                              "(lowest 0, highest 100)"},
 }
 _JURY = {
     "mean": {"sv": "medelvärdet av betygen från de jurymedlemmar som bedömt kommunen; ingen korrigering för att "
@@ -98,8 +113,12 @@ _JURY = {
 _AGG = {
     "arithmetic": {"sv": "viktat aritmetiskt medelvärde (en svag punkt kan vägas upp av en stark)",
                    "en": "a weighted arithmetic mean (a weak point can be made up by a strong one)"},
-    "geometric": {"sv": "viktat geometriskt medelvärde (en svag punkt vägs bara delvis upp av en stark)",
-                  "en": "a weighted geometric mean (a weak point is only partly made up by a strong one)"},
+    "geometric": {"sv": "viktat geometriskt medelvärde (en svag punkt vägs bara delvis upp av en stark; "
+                        "0 på ett kriterium ger 0)",
+                  "en": "a weighted geometric mean (a weak point is only partly made up by a strong one; "
+                        "0 on one criterion gives 0)"},
+    "harmonic": {"sv": "viktat harmoniskt medelvärde (en svag punkt vägs knappt upp; 0 på ett kriterium ger 0)",
+                 "en": "a weighted harmonic mean (a weak point is hardly made up; 0 on one criterion gives 0)"},
 }
 
 
