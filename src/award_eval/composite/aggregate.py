@@ -7,8 +7,9 @@ weights renormalised over what is present, so a unit with a gap is scored on the
 criteria rather than counted as zero; a unit with nothing present gets NaN.
 
 In the tree TOPSIS works on the values as they are (they are already normalised, so no second
-normalisation) and gives the closeness C in [0, 1]; VIKOR gives ``1 − Q`` (so that higher is
-better, in [0, 1]); Copeland gives wins − losses.
+normalisation). Every aggregate is on 0–100, higher is better (the one scale): TOPSIS gives
+100·C (C the closeness in [0, 1]), VIKOR 100·(1 − Q), Copeland 50 + 50·s/(k − 1) with s = wins −
+losses among the k units with a value (all wins → 100, all losses → 0).
 """
 from __future__ import annotations
 
@@ -67,11 +68,13 @@ def aggregate_group(values: pd.DataFrame, weights: pd.Series, method: str = "ari
         return weighted_mean(values, weights, method)
     w = weights.reindex(values.columns).astype(float)
     if method == "topsis":
-        return topsis(values, w, True, normalisation=None)["closeness"]
+        return 100.0 * topsis(values, w, True, normalisation=None)["closeness"]
     if method == "vikor":
-        return 1.0 - vikor(values, w, True)["Q"]
+        return 100.0 * (1.0 - vikor(values, w, True)["Q"])
     if method == "copeland":
-        return copeland(values, w).astype(float)
+        score = copeland(values, w).astype(float)
+        k = int(score.notna().sum())
+        return score * 0.0 + 50.0 if k < 2 else 50.0 + 50.0 * score / (k - 1)
     raise ValueError(f"aggregation {method!r} is not one of {', '.join(AGGREGATIONS)}")
 
 
