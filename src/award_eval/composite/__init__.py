@@ -3,8 +3,9 @@
 ``build_index(data, framework, **choices)`` runs denominate → impute → screen → treat →
 normalise → weight → aggregate and records every step; each step is also usable on its own
 (scikit-learn style where it learns from a reference population). A framework's structure is a
-COINr-style iMeta table (:class:`Framework`; see also
-:meth:`award_eval.criteria.Framework.to_imeta`). See ``docs/composite.md``.
+COINr-style iMeta table; :class:`Framework` is the one framework type,
+:class:`award_eval.criteria.Framework` (``from_imeta``, ``from_yaml``, ``from_criteria``). Every
+aggregated score is on 0–100 (:mod:`.scale`). See ``docs/composite.md`` and ``docs/scale.md``.
 """
 from __future__ import annotations
 

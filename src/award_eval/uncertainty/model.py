@@ -1,7 +1,8 @@
 """The index as a vectorised function of its settings: many weight sets scored in one pass.
 
-A :class:`Tree` is a composite :class:`~award_eval.composite.Framework` compiled for a fixed set
-of leaf columns. :meth:`Tree.scores` aggregates leaf values up the tree for ``m`` weight sets at
+A :class:`Tree` is not a tree type of its own: it is the one framework
+(:class:`award_eval.criteria.Framework`, also ``award_eval.composite.Framework``) compiled into
+arrays for a fixed set of leaf columns; codes, weights and levels are the framework's. :meth:`Tree.scores` aggregates leaf values up the tree for ``m`` weight sets at
 once (one row of every aggregate's weight array per sample) and returns the top score of every
 unit under every sample, ``m × units``. It computes exactly what
 :func:`award_eval.composite.aggregate_tree` computes for one weight set — the weighted
@@ -44,7 +45,8 @@ class Node:
 
 
 class Tree:
-    """A framework compiled for vectorised scoring. ``leaves`` are its indicator codes, in order."""
+    """The framework compiled for vectorised scoring (``framework`` is the one Framework it was
+    compiled from). ``leaves`` are its indicator codes, in order."""
 
     def __init__(self, framework: Any) -> None:
         fw = as_framework(framework)
