@@ -115,3 +115,20 @@ def test_geometric_and_harmonic_take_a_zero_as_the_limit():
         assert weighted_mean(values, pd.Series({"x": 0.0, "y": 1.0}), method).tolist() == pytest.approx([80.0] * 3)
     with pytest.raises(ValueError, match="values ≥ 0"):
         weighted_mean(pd.DataFrame({"x": [-1.0]}), pd.Series({"x": 1.0}), "geometric")
+
+
+@pytest.mark.parametrize("lang", ["sv", "en"])
+def test_the_method_section_states_the_scale_for_every_setting(lang):
+    """The report's method text names 0–100 for every accepted normalisation and aggregation."""
+    from award_eval.present.method import method_html
+
+    texts = set()
+    for norm in ev.NORMALISATIONS:
+        html = method_html({"n_indicator_criteria": 5, "normalisation": norm, "normalise_range": [0, 100]},
+                           None, lang)
+        first = html.split("</p>")[0]
+        assert "0–100" in first and f" {norm}." not in first, norm  # a written sentence, not the bare name
+        texts.add(first)
+    assert len(texts) == len(ev.NORMALISATIONS)  # each its own sentence (none falls back to the bare name)
+    aggs = {method_html({"aggregation": agg}, None, lang) for agg in ev.AGGREGATIONS}
+    assert len(aggs) == len(ev.AGGREGATIONS)

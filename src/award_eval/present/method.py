@@ -80,12 +80,12 @@ _NORMALISATION = {
                "en": "standardised to z-scores (the distance from the mean of all municipalities, in standard "
                      "deviations) and placed on 0–100 as 50 + 50·z/3: the mean scores 50, 3 standard deviations "
                      "below or above score 0 and 100 (further out is held at 0 or 100)"},
-    "rank": {"sv": "ersätts av sin percentilplacering bland alla kommuner: lägst får 0, högst 100 (lika värden "
-                   "delar medelplaceringen)",
-             "en": "replaced by their percentile rank among all municipalities: the lowest scores 0, the highest "
-                   "100 (ties share the average rank)"},
-    "percentile": {"sv": "ersätts av andelen av alla kommuner med ett lägre värde, gånger 100",
-                   "en": "replaced by the share of all municipalities with a lower value, times 100"},
+    "rank": {"sv": "ersätts av sin percentilplacering bland alla kommuner, på 0–100: lägst får 0, högst 100 "
+                   "(lika värden delar medelplaceringen)",
+             "en": "replaced by their percentile rank among all municipalities, on 0–100: the lowest scores 0, "
+                   "the highest 100 (ties share the average rank)"},
+    "percentile": {"sv": "ersätts av andelen av alla kommuner med ett lägre värde, på 0–100",
+                   "en": "replaced by the share of all municipalities with a lower value, on 0–100"},
     "borda": {"sv": "ersätts av antalet kommuner med ett lägre värde, räknat om till 0–100 (lägst 0, högst 100)",
               "en": "replaced by the number of municipalities with a lower value, rescaled onto 0–100 "
                     "(lowest 0, highest 100)"},
