@@ -315,7 +315,8 @@ class Framework(_Strict):
         out._source = path
         out._top, out._top_weight, out._levels = top, float(top_rec["Weight"]), levels
         out._targets, out._denominators = targets, dens
-        out._data_rows = meta[~meta["Type"].isin(TREE_TYPES)].to_dict("records")
+        rows = meta[~meta["Type"].isin(TREE_TYPES)].astype(object)
+        out._data_rows = rows.where(rows.notna(), None).to_dict("records")  # None, not NaN: comparable
         return out
 
     @classmethod
@@ -435,6 +436,16 @@ class Framework(_Strict):
                 f"levels {self.levels}, top {self.top!r})")
 
     __str__ = __repr__
+
+    def __eq__(self, other: object) -> bool:
+        """Equal fields and iMeta extras; cached views (DataFrames) are not compared."""
+        if not isinstance(other, Framework):
+            return NotImplemented
+        extras = ("_top", "_top_weight", "_levels", "_targets", "_denominators", "_data_rows")
+        return self.model_dump() == other.model_dump() and all(
+            getattr(self, k) == getattr(other, k) for k in extras)
+
+    __hash__ = None  # type: ignore[assignment]  # a list of nodes: not hashable (as before)
 
 
 class _NodeError(ValueError):
