@@ -34,8 +34,8 @@ from award_eval.ranking import rank_scores
 # What an evaluation accepts (read these; do not copy them): every normalisation with a map
 # onto 0–100 that a criteria file can carry (goalposts and distance_to_target need a Target per
 # indicator, which criteria files do not have; fraction_of_max needs values ≥ 0 after
-# orientation, which a lower-is-better indicator never has), the means (unit by unit: 0–100 in,
-# 0–100 out), every jury method.
+# orientation, which a lower-is-better indicator of positive values does not have), the means
+# (unit by unit: 0–100 in, 0–100 out), every jury method.
 NORMALISATIONS: tuple[str, ...] = tuple(m for m in SCALE_MAPS
                                         if m not in ("goalposts", "distance_to_target", "fraction_of_max"))
 AGGREGATIONS: tuple[str, ...] = MEANS

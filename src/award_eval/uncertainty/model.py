@@ -2,8 +2,9 @@
 
 A :class:`Tree` is not a tree type of its own: it is the one framework
 (:class:`award_eval.criteria.Framework`, also ``award_eval.composite.Framework``) compiled into
-arrays for a fixed set of leaf columns; codes, weights and levels are the framework's. :meth:`Tree.scores` aggregates leaf values up the tree for ``m`` weight sets at
-once (one row of every aggregate's weight array per sample) and returns the top score of every
+arrays for a fixed set of leaf columns; codes, weights and levels are the framework's.
+:meth:`Tree.scores` aggregates leaf values up the tree for ``m`` weight sets at once (one row of
+every aggregate's weight array per sample) and returns the top score of every
 unit under every sample, ``m × units``. It computes exactly what
 :func:`award_eval.composite.aggregate_tree` computes for one weight set — the weighted
 arithmetic, geometric or harmonic mean, a missing value skipped and the weights renormalised
@@ -195,7 +196,8 @@ def _within_leaves(out: np.ndarray, leaf: np.ndarray, how: str) -> np.ndarray:
 
 
 def _transform(x: np.ndarray, how: str, present: np.ndarray) -> np.ndarray:
-    """The value each mean sums (x, ln x or 1/x), 0 where missing (and where 0: the caller sets those means to 0)."""
+    """The value each mean sums (x, ln x or 1/x), 0 where missing (and where x is 0: the caller
+    sets those geometric and harmonic means to 0)."""
     if how == "arithmetic":
         return x if present.all() else np.where(present, x, 0.0)
     present = present & (x != 0)
