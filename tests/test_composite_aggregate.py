@@ -30,11 +30,12 @@ def test_weighted_means_skip_missing_and_renormalise():
     assert np.isnan(weighted_mean(allnan, W).iloc[0])
 
 
-def test_geometric_and_harmonic_need_positive_values():
+def test_geometric_and_harmonic_take_zero_as_the_limit_and_refuse_negatives():
     zero = pd.DataFrame({"a": [0.0], "b": [1.0]})
     for method in ("geometric", "harmonic"):
-        with pytest.raises(ValueError, match="positive"):
-            weighted_mean(zero, W, method)
+        assert weighted_mean(zero, W, method).tolist() == [0.0]  # the limit as a → 0 (scipy's gmean/hmean)
+        with pytest.raises(ValueError, match="values ≥ 0"):
+            weighted_mean(-zero - 1, W, method)
 
 
 TREE = pd.DataFrame({
@@ -68,9 +69,10 @@ def test_mcda_aggregators_in_a_group():
     w = pd.Series({"a": 1.0, "b": 1.0})
     # TOPSIS without normalisation: ideal (4, 4), anti-ideal (0, 0), weights 1/2
     d_best, d_worst = math.hypot(0.5, 0), math.hypot(1.5, 2.0)
-    assert aggregate_group(vals, w, "topsis").iloc[0] == pytest.approx(d_worst / (d_best + d_worst))
-    assert aggregate_group(vals, w, "vikor").tolist() == pytest.approx([1.0, 1.0, 0.0])  # 1 - Q
-    assert aggregate_group(vals, w, "copeland").tolist() == [1.0, 1.0, -2.0]
+    # on the one scale, 0–100
+    assert aggregate_group(vals, w, "topsis").iloc[0] == pytest.approx(100 * d_worst / (d_best + d_worst))
+    assert aggregate_group(vals, w, "vikor").tolist() == pytest.approx([100.0, 100.0, 0.0])  # 100·(1 - Q)
+    assert aggregate_group(vals, w, "copeland").tolist() == [75.0, 75.0, 0.0]  # 50 + 50·(1, 1, -2)/2
 
 
 def test_pca_weights_by_hand():

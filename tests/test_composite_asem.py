@@ -84,7 +84,9 @@ def test_zscore_arithmetic(asem):
     x = data[list(ind.index)].astype(float) * ind["Direction"].astype(float)
     z = (x - x.mean()) / x.std(ddof=1)
     np.testing.assert_allclose(idx.normalised.to_numpy(), z.to_numpy())
-    np.testing.assert_allclose(idx.scores.to_numpy(), _independent_index(z, meta, "arithmetic").to_numpy())
+    on_scale = 50 + 50 * z.clip(-3, 3) / 3  # what is aggregated: z placed on 0–100 (composite/scale.py)
+    np.testing.assert_allclose(idx.scaled.to_numpy(), on_scale.to_numpy())
+    np.testing.assert_allclose(idx.scores.to_numpy(), _independent_index(on_scale, meta, "arithmetic").to_numpy())
 
 
 def g1(x):

@@ -28,7 +28,7 @@ def test_tiny_imeta_structure():
     assert fw.weights.to_dict() == {"a": 1.0, "b": 1.0, "c": 2.0, "d": 1.0, "P": 1.0, "Q": 3.0, "Top": 1.0}
     assert fw.denominators.to_dict() == {"b": "pop"}
     assert fw.targets["a"] == 8.0 and pd.isna(fw.targets["b"])
-    assert fw.source == str(TINY)
+    assert fw.source == TINY  # one framework type: source is the Path it was read from
 
 
 def test_from_dataframe_equals_from_file():
@@ -115,3 +115,24 @@ def test_from_yaml_matches_criteria_to_imeta():
     assert fw.directions["email_days"] == -1
     assert fw.weights["eservices"] == 1.5
     assert Framework.from_criteria(crit).codes == fw.codes
+
+
+def test_one_framework_type():
+    """Criteria, composite and uncertainty share one tree type (issue #11)."""
+    from award_eval import criteria, load_framework
+    from award_eval.uncertainty import Tree
+
+    assert Framework is criteria.Framework
+    imeta = Framework.from_imeta(TINY)
+    assert isinstance(imeta, criteria.Framework)
+    assert [p.id for p in imeta.pillars] == ["P", "Q"] and imeta.label("Top", "sv") == "Tiny index"
+    assert [n.id for n in imeta.leaves()] == ["a", "b", "c", "d"]
+    crit = load_framework(REPO / "criteria" / "digitaliseringskommun.yaml")
+    assert Framework.from_yaml(REPO / "criteria" / "digitaliseringskommun.yaml").by_id["email_days"].sign == -1
+    assert Framework.from_criteria(crit, "sv").imeta.set_index("iCode").loc["index", "iName"] == crit.award.label.sv
+    assert Tree(crit).framework is crit and Tree(crit).leaves == crit.indicators
+    # a round trip through the iMeta table keeps the tree
+    again = Framework.from_imeta(crit.imeta)
+    assert again.codes == crit.codes and again.weights.equals(crit.weights) and again.top == "index"
+    assert crit.with_weights({"eservices": 3.0}).by_id["eservices"].weight == 3.0
+    assert crit.by_id["eservices"].weight == 1.5  # the original is untouched

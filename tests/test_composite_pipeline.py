@@ -125,8 +125,8 @@ def test_per_level_aggregation_and_range(fw, data):
     a = [1, 1 + 99 / 2, 100, 1 + 99 / 2]
     b = [1, 1 + 99 / 3, 1 + 2 * 99 / 3, 100]
     assert idx.aggregated["P"].tolist() == pytest.approx([np.sqrt(x * y) for x, y in zip(a, b)])
-    with pytest.raises(ValueError, match="positive"):
-        build_index(data, fw, aggregate="geometric")  # 0-100 has zeros
+    zeros = build_index(data, fw, aggregate="geometric")  # 0–100 has zeros: a weighted 0 gives 0
+    assert zeros.aggregated.loc["u1", "P"] == 0.0 and zeros.aggregated["P"].between(0, 100).all()
 
 
 def test_peer_ranks_from_index(fw, data):

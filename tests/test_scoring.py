@@ -60,9 +60,11 @@ def test_weighted_means_skip_missing_and_renormalise():
     assert geo.tolist() == pytest.approx([(10 * 40 ** 3) ** 0.25, 10.0])
 
 
-def test_geometric_rejects_zero():
-    with pytest.raises(ValueError, match="positive values"):
-        weighted_mean(pd.DataFrame({"x": [0.0]}), pd.Series({"x": 1.0}), "geometric")
+def test_geometric_of_a_zero_is_zero_and_negatives_are_refused():
+    assert weighted_mean(pd.DataFrame({"x": [0.0], "y": [50.0]}), pd.Series({"x": 1.0, "y": 1.0}),
+                         "geometric").tolist() == [0.0]
+    with pytest.raises(ValueError, match="values ≥ 0"):
+        weighted_mean(pd.DataFrame({"x": [-1.0]}), pd.Series({"x": 1.0}), "geometric")
 
 
 def test_aggregate_tree_two_levels():

@@ -292,10 +292,22 @@ def test_bootstrap_needs_the_mean(jury_case):
 
 # --- errors --------------------------------------------------------------------------------------
 
-def test_geometric_on_zeros_says_what_to_do(tiny):
+@pytest.mark.parametrize("method", ["geometric", "harmonic"])
+def test_a_zero_gives_zero_as_aggregate_tree_does(tiny, method):
     data, fw = tiny
-    idx = build_index(data, fw)  # minmax 0–100: zeros
-    with pytest.raises(ValueError, match=r"geometric mean needs values > 0.*normalise_range=\(1, 100\)"):
+    idx = build_index(data, fw)  # minmax 0–100: zeros, which make a geometric or harmonic mean 0
+    res = monte_carlo(idx.normalised, fw, n=10, weights=None, aggregations=(method,))
+    expected = aggregate_tree(idx.normalised, fw, method)[fw.top]
+    np.testing.assert_allclose(res.nominal_scores.reindex(expected.index), expected)
+    tree = Tree(fw)
+    per_node = tree.scores(tree.leaf_values(idx.normalised), tree.nominal_weights(), {2: method, 3: method})
+    np.testing.assert_allclose(per_node[0], expected.to_numpy())
+
+
+def test_geometric_on_negatives_says_what_to_do(tiny):
+    data, fw = tiny
+    idx = build_index(data, fw, normalise="zscore")
+    with pytest.raises(ValueError, match=r"geometric mean needs values ≥ 0.*scoring_pipeline"):
         monte_carlo(idx.normalised, fw, n=10, aggregations=("arithmetic", "geometric"))
 
 

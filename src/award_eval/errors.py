@@ -69,6 +69,11 @@ def _short(value: Any, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+class SettingsError(AwardEvalError, ValueError):
+    """A setting the evaluation refuses before computing anything: one line naming the parameter,
+    its value and what is accepted."""
+
+
 class PlanError(AwardEvalError):
     """A plan file is inconsistent (unknown notebook, undeclared parameter, duplicate id)."""
 

@@ -7,6 +7,12 @@ Open indicators are normalised against every municipality in the register (the r
 population), then the nominees are picked out; jury criteria are averaged over the jurors who
 scored and mapped from the rubric onto 0–100. Both meet as criterion scores on 0–100 and are
 aggregated up the framework tree to the index, which is ranked.
+
+One scale: the indicators go through :func:`~award_eval.composite.scoring_pipeline` (normalise,
+then place on 0–100; fitted on the register, applied to the units scored), so every criterion
+score, aggregate and the index are on 0–100, higher is better, under every setting the
+constants below accept (see ``docs/scale.md``). Anything else is refused by
+:func:`check_settings` before computing.
 """
 from __future__ import annotations
 
@@ -15,12 +21,27 @@ from pathlib import Path
 
 import pandas as pd
 
-from award_eval.composite import aggregate_tree, normalise
+from award_eval.composite import aggregate_tree
+from award_eval.composite.aggregate import MEANS
+from award_eval.composite.scale import SCALE_MAPS, check_scale, scoring_pipeline
 from award_eval.criteria import Framework
 from award_eval.data import AwardData, latest_values
+from award_eval.errors import SettingsError
 from award_eval.io.files import write_csv
 from award_eval import jury
 from award_eval.ranking import rank_scores
+
+# What an evaluation accepts (read these; do not copy them): every normalisation with a map
+# onto 0–100 that a criteria file can carry (goalposts and distance_to_target need a Target per
+# indicator, which criteria files do not have; fraction_of_max needs values ≥ 0 after
+# orientation, which a lower-is-better indicator of positive values does not have, and so do sum and
+# vector, which need a cost convention criteria files cannot state), the means
+# (unit by unit: 0–100 in, 0–100 out), every jury method.
+NORMALISATIONS: tuple[str, ...] = tuple(m for m in SCALE_MAPS
+                                        if m not in ("goalposts", "distance_to_target", "fraction_of_max", "sum",
+                                                     "vector"))
+AGGREGATIONS: tuple[str, ...] = MEANS
+JURY_METHODS: tuple[str, ...] = tuple(jury.METHODS)
 
 
 @dataclass(frozen=True)
@@ -49,15 +70,43 @@ class Result:
     extra: dict = field(default_factory=dict)  # "data": the AwardData it was computed from
 
 
-def indicator_scores(framework: Framework, data: AwardData, settings: Settings) -> pd.DataFrame:
-    """Long ``code, criterion, raw, score``: indicators normalised against all municipalities."""
+def check_settings(settings: Settings) -> None:
+    """Refuse, before anything is computed, a setting that is not accepted (one line)."""
+    def refuse(name: str, value: object, allowed: tuple[str, ...]) -> SettingsError:
+        return SettingsError(f"setting {name}={value!r} is not accepted: expected one of {', '.join(allowed)}")
+
+    if settings.normalisation not in NORMALISATIONS:
+        raise refuse("normalisation", settings.normalisation, NORMALISATIONS)
+    if settings.aggregation is not None and settings.aggregation not in AGGREGATIONS:
+        raise refuse("aggregation", settings.aggregation, AGGREGATIONS)
+    if settings.jury_method not in JURY_METHODS:
+        raise refuse("jury_method", settings.jury_method, JURY_METHODS)
+    try:
+        check_scale(settings.normalisation, settings.normalise_range)
+    except (TypeError, ValueError) as exc:
+        raise SettingsError(f"setting normalise_range={settings.normalise_range!r} is not accepted: {exc}") from None
+
+
+def indicator_scorer(framework: Framework, settings: Settings):
+    """The one scoring recipe for the indicator criteria (unfitted): normalise, then 0–100."""
+    ids = framework.indicator_criteria
+    return scoring_pipeline(settings.normalisation, {i: framework.by_id[i].sign for i in ids},
+                            settings.normalise_range)
+
+
+def indicator_scores(framework: Framework, data: AwardData, settings: Settings,
+                     units: list[str] | None = None) -> pd.DataFrame:
+    """Long ``code, criterion, raw, score`` of ``units`` (default: the whole register): the recipe
+    fitted on all municipalities of the register, applied to the units."""
+    check_settings(settings)
     ids = framework.indicator_criteria
     if not ids:
         return pd.DataFrame(columns=["code", "criterion", "raw", "score"])
-    wide = latest_values(data.indicators, settings.year).reindex(columns=ids)
-    wide = wide.reindex(data.register["code"])
-    directions = {i: framework.by_id[i].sign for i in ids}
-    normed = normalise(wide, settings.normalisation, directions, settings.normalise_range)
+    population = latest_values(data.indicators, settings.year).reindex(columns=ids)
+    population = population.reindex(data.register["code"])
+    scorer = indicator_scorer(framework, settings).fit(population)
+    wide = population if units is None else population.reindex(pd.Index(units, name=population.index.name))
+    normed = scorer.transform(wide)
     raw = wide.rename_axis("code").reset_index().melt("code", var_name="criterion", value_name="raw")
     score = normed.rename_axis("code").reset_index().melt("code", var_name="criterion", value_name="score")
     return raw.merge(score, on=["code", "criterion"])
@@ -73,10 +122,10 @@ def jury_scores(framework: Framework, data: AwardData, settings: Settings) -> pd
 def evaluate(framework: Framework, data: AwardData, settings: Settings | None = None) -> Result:
     """Score and rank the nominees on the framework."""
     settings = settings or Settings()
+    check_settings(settings)
     method = settings.aggregation or framework.aggregation
     nominees = list(data.nominees["code"])
-    ind = indicator_scores(framework, data, settings)
-    ind = ind[ind["code"].isin(nominees)].assign(kind="indicator", n=pd.NA)
+    ind = indicator_scores(framework, data, settings, units=nominees).assign(kind="indicator", n=pd.NA)
     jur = jury_scores(framework, data, settings).assign(kind="jury")
     long = pd.concat([jur, ind], ignore_index=True)[["code", "criterion", "kind", "raw", "score", "n"]]
     order = {c: i for i, c in enumerate(n.id for n in framework.leaves())}
@@ -108,6 +157,7 @@ def population_scores(framework: Framework, data: AwardData, settings: Settings 
     ``code`` in register order.
     """
     settings = settings or Settings()
+    check_settings(settings)
     method = settings.aggregation or framework.aggregation
     order = [n.id for n in framework.leaves()]
     long = indicator_scores(framework, data, settings)

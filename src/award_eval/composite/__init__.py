@@ -3,8 +3,9 @@
 ``build_index(data, framework, **choices)`` runs denominate → impute → screen → treat →
 normalise → weight → aggregate and records every step; each step is also usable on its own
 (scikit-learn style where it learns from a reference population). A framework's structure is a
-COINr-style iMeta table (:class:`Framework`; see also
-:meth:`award_eval.criteria.Framework.to_imeta`). See ``docs/composite.md``.
+COINr-style iMeta table; :class:`Framework` is the one framework type,
+:class:`award_eval.criteria.Framework` (``from_imeta``, ``from_yaml``, ``from_criteria``). Every
+aggregated score is on 0–100 (:mod:`.scale`). See ``docs/composite.md`` and ``docs/scale.md``.
 """
 from __future__ import annotations
 
@@ -35,6 +36,7 @@ from award_eval.composite.mcda import copeland, outranking_matrix, topsis, vikor
 from award_eval.composite.normalise import NORMALISERS, Normaliser, normalise
 from award_eval.composite.peers import peer_ranks
 from award_eval.composite.pipeline import DEFAULT_CHOICES, CompositeIndex, build_index
+from award_eval.composite.scale import SCALE, SCALE_MAPS, OntoScale, scoring_pipeline
 from award_eval.composite.screen import coverage, screen_units
 from award_eval.composite.treat import (
     Treater,
@@ -56,11 +58,12 @@ from award_eval.composite.weights import (
 
 __all__ = [
     "AGGREGATIONS", "Audit", "CompositeIndex", "DEFAULT_CHOICES", "Framework", "IMPUTATIONS", "Imputer",
-    "NORMALISERS", "Normaliser", "Treater", "WEIGHTINGS", "aggregate_group", "aggregate_tree", "as_framework",
+    "NORMALISERS", "Normaliser", "OntoScale", "SCALE", "SCALE_MAPS", "Treater", "WEIGHTINGS", "aggregate_group", "aggregate_tree", "as_framework",
     "audit", "build_index", "copeland", "correlation_flags", "correlation_matrix", "coverage",
     "critic_weights", "cronbach_alpha", "cronbach_by_aggregate", "cronbach_ci", "denominate", "derive_weights",
     "distribution", "entropy_weights", "given_weights", "impute", "imputed_cells", "indicator_coverage",
     "kurtosis", "log_ct", "normalise", "outranking_matrix", "passes", "pca_by_aggregate", "pca_explained",
-    "pca_weights", "peer_ranks", "screen_units", "skewness", "topsis", "treat", "unit_coverage", "vikor", "vikor_compromise",
+    "pca_weights", "peer_ranks", "screen_units", "scoring_pipeline", "skewness", "topsis", "treat", "unit_coverage",
+    "vikor", "vikor_compromise",
     "weighted_mean", "winsorise",
 ]

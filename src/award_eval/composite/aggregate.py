@@ -10,8 +10,9 @@ the group's values present is below the threshold: a unit with 1 of 5 values is 
 on that one value.
 
 In the tree TOPSIS works on the values as they are (they are already normalised, so no second
-normalisation) and gives the closeness C in [0, 1]; VIKOR gives ``1 − Q`` (so that higher is
-better, in [0, 1]); Copeland gives wins − losses.
+normalisation). Every aggregate is on 0–100, higher is better (the one scale): TOPSIS gives
+100·C (C the closeness in [0, 1]), VIKOR 100·(1 − Q), Copeland 50 + 50·s/(k − 1) with s = wins −
+losses among the k units with a value (all wins → 100, all losses → 0).
 """
 from __future__ import annotations
 
@@ -30,7 +31,10 @@ AGGREGATIONS = MEANS + ("copeland", "topsis", "vikor")
 def weighted_mean(values: pd.DataFrame, weights: pd.Series, method: str = "arithmetic") -> pd.Series:
     """Row-wise weighted mean of ``values`` (units × columns), skipping NaN; all-NaN rows give NaN.
 
-    arithmetic Σwx/Σw; geometric exp(Σw·ln x/Σw) (x > 0); harmonic Σw/Σ(w/x) (x > 0).
+    arithmetic Σwx/Σw; geometric exp(Σw·ln x/Σw) (x ≥ 0); harmonic Σw/Σ(w/x) (x ≥ 0). A value
+    of 0 with a positive weight gives a geometric or harmonic mean of 0, the limit of the mean as
+    that value goes to 0 (as ``scipy.stats.gmean``/``hmean``): on the 0–100 scale these means work
+    under every normalisation, and a criterion at the very bottom is not made up by the others.
     """
     if method not in MEANS:
         raise ValueError(f"aggregation {method!r} is not one of {', '.join(MEANS)}")
@@ -38,10 +42,11 @@ def weighted_mean(values: pd.DataFrame, weights: pd.Series, method: str = "arith
     x = values.to_numpy(dtype=float)
     present = ~np.isnan(x)
     wsum = (present * w).sum(axis=1)
-    if method != "arithmetic" and np.any(x[present] <= 0):
-        raise ValueError(f"the {method} mean needs positive values: normalise to a range "
-                         "above zero, e.g. normalise_range=(1, 100)")
-    safe = np.where(present, x, 1.0)
+    if method != "arithmetic" and np.any(x[present] < 0):
+        raise ValueError(f"the {method} mean needs values ≥ 0: place the scores on 0–100 first "
+                         "(award_eval.composite.scoring_pipeline)")
+    zero = (present & (x == 0) & (w > 0)).any(axis=1) if method != "arithmetic" else None
+    safe = np.where(present if zero is None else present & (x != 0), x, 1.0)
     with np.errstate(invalid="ignore", divide="ignore"):
         if method == "arithmetic":
             out = np.where(present, safe * w, 0.0).sum(axis=1) / wsum
@@ -49,6 +54,13 @@ def weighted_mean(values: pd.DataFrame, weights: pd.Series, method: str = "arith
             out = np.exp(np.where(present, np.log(safe) * w, 0.0).sum(axis=1) / wsum)
         else:
             out = wsum / np.where(present, w / safe, 0.0).sum(axis=1)
+    if zero is not None and zero.any():
+        out = np.where(zero, 0.0, out)
+    # a mean lies between the least and the greatest value it weighs: hold rounding to that
+    counted = present & (w > 0)
+    with np.errstate(invalid="ignore"):
+        out = np.minimum(np.maximum(out, np.where(counted, x, np.inf).min(axis=1)),
+                         np.where(counted, x, -np.inf).max(axis=1))
     out = np.where(wsum > 0, out, np.nan)
     return pd.Series(out, index=values.index)
 
@@ -77,11 +89,13 @@ def _aggregate_group(values: pd.DataFrame, weights: pd.Series, method: str) -> p
         return weighted_mean(values, weights, method)
     w = weights.reindex(values.columns).astype(float)
     if method == "topsis":
-        return topsis(values, w, True, normalisation=None)["closeness"]
+        return 100.0 * topsis(values, w, True, normalisation=None)["closeness"]
     if method == "vikor":
-        return 1.0 - vikor(values, w, True)["Q"]
+        return 100.0 * (1.0 - vikor(values, w, True)["Q"])
     if method == "copeland":
-        return copeland(values, w).astype(float)
+        score = copeland(values, w).astype(float)
+        k = int(score.notna().sum())
+        return score * 0.0 + 50.0 if k < 2 else 50.0 + 50.0 * score / (k - 1)
     raise ValueError(f"aggregation {method!r} is not one of {', '.join(AGGREGATIONS)}")
 
 

@@ -24,7 +24,8 @@ from award_eval.composite.impute import (
     Imputer,
     imputed_cells,
 )
-from award_eval.composite.normalise import NORMALISERS, Normaliser
+from award_eval.composite.normalise import NORMALISERS
+from award_eval.composite.scale import check_scale, scoring_pipeline
 from award_eval.composite.peers import peer_ranks
 from award_eval.composite.screen import screen_units
 from award_eval.composite.treat import TREATMENTS, Treater
@@ -53,7 +54,9 @@ SCREEN_BASES = ("observed", "imputed")
 class CompositeIndex:
     """A built index: inputs, choices, the data after each step, and the record of every step.
 
-    Frames are units × codes, indexed by unit. ``aggregated`` holds the normalised indicators and
+    Frames are units × codes, indexed by unit. ``normalised`` is what the normalisation computes
+    (COINr's values: a z-score, a rank, …); ``scaled`` is the same placed on 0–100 (see
+    :mod:`.scale`), what is weighted and aggregated. ``aggregated`` holds the scaled indicators and
     every aggregate (bottom-up); ``ranks`` ranks the top aggregate (ties share the lowest rank).
     """
 
@@ -73,7 +76,8 @@ class CompositeIndex:
     imputed_cells: pd.DataFrame  # unit, iCode, value
     treatment: pd.DataFrame | None = None  # per indicator (see Treater.report_)
     treated_points: pd.DataFrame | None = None  # unit, iCode, treatment, before, after
-    fitted: dict[str, Any] = field(default_factory=dict)  # the fitted imputer, treater, normaliser
+    fitted: dict[str, Any] = field(default_factory=dict)  # the fitted imputer, treater, normaliser, scorer
+    scaled: pd.DataFrame | None = None  # the normalised indicators on 0–100 (what is aggregated)
 
     @property
     def scores(self) -> pd.Series:
@@ -125,8 +129,8 @@ class CompositeIndex:
             x = self.fitted["imputer"].transform(x, groups=groups)
         if "treater" in self.fitted:
             x = self.fitted["treater"].transform(x)
-        normalised = self.fitted["normaliser"].transform(x)
-        return aggregate_tree(normalised, fw, c["aggregate"], weights=self.weights,
+        scaled = self.fitted["scorer"].transform(x)
+        return aggregate_tree(scaled, fw, c["aggregate"], weights=self.weights,
                               dat_thresh=c.get("dat_thresh"))[fw.codes]
 
     def rebuild(self, **changed: Any) -> "CompositeIndex":
@@ -182,6 +186,7 @@ def _check_choices(c: dict[str, Any], framework: Framework, data: pd.DataFrame) 
     lo, hi = c["normalise_range"]
     if not (np.isfinite(lo) and np.isfinite(hi) and lo < hi):
         raise ValueError(f"normalise_range must be (low, high) with low < high, got {c['normalise_range']!r}")
+    check_scale(c["normalise"], c["normalise_range"])
     methods = [c["aggregate"]] if isinstance(c["aggregate"], str) else list(dict(c["aggregate"]).values())
     for m in methods:
         if m not in AGGREGATIONS:
@@ -287,10 +292,12 @@ def build_index(data: pd.DataFrame, framework: Any, *, denominate: bool = False,
     record.append({"step": "treat", "choices": {"treat": treat}, "result": result})
     treated = x
 
-    # 5. normalise
-    fitted["normaliser"] = norm = Normaliser(normalise, fw.directions, choices["normalise_range"],
-                                             targets=targets)
-    normalised = norm.fit_transform(x)
+    # 5. normalise, then place on 0–100: the one scoring recipe, fitted on the units kept
+    fitted["scorer"] = scorer = scoring_pipeline(normalise, fw.directions, choices["normalise_range"],
+                                                 targets=targets).fit(x)
+    fitted["normaliser"] = scorer.named_steps["normalise"]
+    normalised = fitted["normaliser"].transform(x)
+    scaled = scorer.named_steps["scale"].transform(normalised)
     record.append({"step": "normalise", "choices": {"normalise": normalise,
                                                     "normalise_range": list(choices["normalise_range"])},
                    "result": {"directions_reversed": [c for c, d in fw.directions.items() if d < 0]}})
@@ -299,7 +306,7 @@ def build_index(data: pd.DataFrame, framework: Any, *, denominate: bool = False,
     if weights is None:
         w = fw.weights
     elif isinstance(weights, str):
-        w = derive_weights(normalised, fw, weights, choices["aggregate"])
+        w = derive_weights(scaled, fw, weights, choices["aggregate"])
     else:
         w = given_weights(weights, fw)
     w = w.copy()
@@ -308,7 +315,7 @@ def build_index(data: pd.DataFrame, framework: Any, *, denominate: bool = False,
                    "result": {"weights": {str(k): float(v) for k, v in w.items()}}})
 
     # 7. aggregate
-    aggregated = aggregate_tree(normalised, fw, choices["aggregate"], weights=w, dat_thresh=choices["dat_thresh"])
+    aggregated = aggregate_tree(scaled, fw, choices["aggregate"], weights=w, dat_thresh=choices["dat_thresh"])
     aggregated = aggregated[fw.codes]
     ranks = rank_scores(aggregated[fw.top])
     record.append({"step": "aggregate", "choices": {"aggregate": choices["aggregate"],
@@ -320,5 +327,5 @@ def build_index(data: pd.DataFrame, framework: Any, *, denominate: bool = False,
         imputed=imputed,
         screened=screened, treated=treated, normalised=normalised, weights=w, aggregated=aggregated,
         ranks=ranks, coverage=cov, imputed_cells=cells, treatment=report, treated_points=points,
-        fitted=fitted)
+        fitted=fitted, scaled=scaled)
 

@@ -29,7 +29,7 @@ def weight_shares(framework: Framework) -> pd.DataFrame:
     def share(node_id: str) -> float:
         node = framework.by_id[node_id]
         siblings = framework.children(node.parent)
-        own = node.weight / sum(s.weight for s in siblings)
+        own = node.weight / sum(framework.by_id[s].weight for s in siblings)
         return own * (share(node.parent) if node.parent else 1.0)
 
     rows = [{"criterion": n.id, "pillar": framework.pillar_of(n.id), "kind": n.kind, "weight": n.weight,

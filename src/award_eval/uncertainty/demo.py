@@ -53,8 +53,7 @@ def demo_inputs(framework: Framework, data: AwardData, *, normalisation: str = "
     settings = Settings(normalisation=normalisation, jury_method=jury_method, year=year)
     nominees = list(data.nominees["code"])
     leaves = [n.id for n in framework.leaves()]
-    ind = indicator_scores(framework, data, settings)
-    ind = ind[ind["code"].isin(nominees)]
+    ind = indicator_scores(framework, data, settings, units=nominees)  # the one recipe, as evaluate
     jur = jury_scores(framework, data, settings)
     long = pd.concat([jur[["code", "criterion", "score"]], ind[["code", "criterion", "score"]]], ignore_index=True)
     matrix = long.pivot(index="code", columns="criterion", values="score").reindex(index=nominees, columns=leaves)

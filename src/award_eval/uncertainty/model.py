@@ -1,8 +1,10 @@
 """The index as a vectorised function of its settings: many weight sets scored in one pass.
 
-A :class:`Tree` is a composite :class:`~award_eval.composite.Framework` compiled for a fixed set
-of leaf columns. :meth:`Tree.scores` aggregates leaf values up the tree for ``m`` weight sets at
-once (one row of every aggregate's weight array per sample) and returns the top score of every
+A :class:`Tree` is not a tree type of its own: it is the one framework
+(:class:`award_eval.criteria.Framework`, also ``award_eval.composite.Framework``) compiled into
+arrays for a fixed set of leaf columns; codes, weights and levels are the framework's.
+:meth:`Tree.scores` aggregates leaf values up the tree for ``m`` weight sets at once (one row of
+every aggregate's weight array per sample) and returns the top score of every
 unit under every sample, ``m × units``. It computes exactly what
 :func:`award_eval.composite.aggregate_tree` computes for one weight set — the weighted
 arithmetic, geometric or harmonic mean, a missing value skipped and the weights renormalised
@@ -14,6 +16,7 @@ rule: scores equal to 9 decimals are ties and share the lowest rank (1, 2, 2, 4)
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+import warnings
 from dataclasses import dataclass
 from typing import Any
 
@@ -43,7 +46,8 @@ class Node:
 
 
 class Tree:
-    """A framework compiled for vectorised scoring. ``leaves`` are its indicator codes, in order."""
+    """The framework compiled for vectorised scoring (``framework`` is the one Framework it was
+    compiled from). ``leaves`` are its indicator codes, in order."""
 
     def __init__(self, framework: Any) -> None:
         fw = as_framework(framework)
@@ -102,15 +106,16 @@ class Tree:
         return out
 
     def check_positive(self, leaf: np.ndarray, method: str | Mapping[int, str], where: str = "") -> None:
-        """Raise if a geometric/harmonic mean would meet a value ≤ 0 among the leaves."""
+        """Raise if a geometric/harmonic mean would meet a value < 0 among the leaves (a 0 gives
+        a mean of 0, as :func:`~award_eval.composite.weighted_mean`)."""
         bottom = {method_for_level(method, n.level) for n in self.nodes if n.leaf_cols.size}
         if bottom & set(POSITIVE_ONLY):
             values = leaf[~np.isnan(leaf)]
-            if values.size and values.min() <= 0:
+            if values.size and values.min() < 0:
                 how = sorted(bottom & set(POSITIVE_ONLY))[0]
-                raise ValueError(f"the {how} mean needs values > 0, but the matrix{where} has values "
-                                 f"down to {values.min():g}: normalise to a range above zero, e.g. "
-                                 "normalise_range=(1, 100), or leave the method out")
+                raise ValueError(f"the {how} mean needs values ≥ 0, but the matrix{where} has values "
+                                 f"down to {values.min():g}: place the scores on 0–100 first "
+                                 "(award_eval.composite.scoring_pipeline), or leave the method out")
 
     def scores(self, leaf: np.ndarray, weights: Mapping[str, np.ndarray],
                method: str | Mapping[int, str] = "arithmetic", node: str | None = None) -> np.ndarray:
@@ -133,7 +138,10 @@ class Tree:
                                  "(the Monte Carlo analysis varies means)")
             eff = self.effective_weights(weights)
             t = _transform(leaf, method, np.ones(leaf.shape, dtype=bool))
-            return _finish(eff @ t.T, eff.sum(axis=1, keepdims=True), method)
+            out = _finish(eff @ t.T, eff.sum(axis=1, keepdims=True), method)
+            if method in POSITIVE_ONLY and (leaf == 0).any():  # a weighted 0 makes the mean 0
+                out[(eff > 0).astype(float) @ (leaf == 0).T.astype(float) > 0] = 0.0
+            return _within_leaves(out, leaf, method)
         values: dict[str, np.ndarray] = {}
         for nd in self.nodes:
             how = method_for_level(method, nd.level)
@@ -143,6 +151,7 @@ class Tree:
             w = np.asarray(weights[nd.code], dtype=float)
             num = np.zeros((m, units))
             den = np.zeros((m, 1))  # widened to m × units only where a child has gaps
+            hits = np.zeros((m, units)) if how in POSITIVE_ONLY else None  # weighted zeros met
             if nd.leaf_cols.size:
                 x = leaf[..., nd.leaf_cols]
                 wl = w[:, nd.leaf_pos]
@@ -154,22 +163,44 @@ class Tree:
                 else:
                     num += np.einsum("muk,mk->mu", t, wl)
                     den = den + np.einsum("muk,mk->mu", present.astype(float), wl)
+                if hits is not None and (x == 0).any():
+                    z, pos_w = (x == 0).astype(float), (wl > 0).astype(float)
+                    hits += pos_w @ z.T if x.ndim == 2 else np.einsum("muk,mk->mu", z, pos_w)
             for code, pos in zip(nd.agg_children, nd.agg_pos):
                 v = values.pop(code)
                 wc = w[:, pos][:, None]
                 present = ~np.isnan(v)
                 num += wc * _transform(v, how, present)
                 den = den + (wc if present.all() else wc * present)
+                if hits is not None:
+                    hits += (wc > 0) * (v == 0)
             values[nd.code] = _finish(num, den, how)
+            if hits is not None and hits.any():
+                values[nd.code][hits > 0] = 0.0
+            values[nd.code] = _within_leaves(values[nd.code], leaf, how)
             if nd.code == target:
                 return values[nd.code]
         raise KeyError(f"no aggregate {target!r} in the framework")
 
 
+def _within_leaves(out: np.ndarray, leaf: np.ndarray, how: str) -> np.ndarray:
+    """Hold a geometric/harmonic mean's rounding within the unit's least and greatest leaf value
+    (every aggregate is a mean of leaves, so it lies between them; exp∘log can overshoot 100)."""
+    if how == "arithmetic":
+        return out
+    with np.errstate(invalid="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # a unit with no value: NaN stays NaN
+        lo, hi = np.nanmin(leaf, axis=-1), np.nanmax(leaf, axis=-1)
+    return np.minimum(np.maximum(out, lo), hi, out=out) if not np.isnan(out).any() else \
+        np.where(np.isnan(out), out, np.minimum(np.maximum(out, lo), hi))
+
+
 def _transform(x: np.ndarray, how: str, present: np.ndarray) -> np.ndarray:
-    """The value each mean sums (x, ln x or 1/x), 0 where missing."""
+    """The value each mean sums (x, ln x or 1/x), 0 where missing (and where x is 0: the caller
+    sets those geometric and harmonic means to 0)."""
     if how == "arithmetic":
         return x if present.all() else np.where(present, x, 0.0)
+    present = present & (x != 0)
     safe = np.where(present, x, 1.0)
     with np.errstate(divide="ignore", invalid="ignore"):
         t = np.log(safe) if how == "geometric" else 1.0 / safe

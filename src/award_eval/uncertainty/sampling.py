@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from award_eval.composite.normalise import NORMALISERS, Normaliser
+from award_eval.composite.scale import SCALE_MAPS, check_scale, scoring_pipeline
 import award_eval.jury as jury_mod
 from award_eval.uncertainty.model import Tree
 
@@ -179,8 +179,9 @@ class LeafSource:
         self.base = tree.leaf_values(normalised)
         self.normalisations = list(normalisations or [])
         for m in self.normalisations:
-            if m not in NORMALISERS:
-                raise ValueError(f"normalisation {m!r} is not one of {', '.join(NORMALISERS)}")
+            if m not in SCALE_MAPS:
+                raise ValueError(f"normalisation {m!r} is not one of {', '.join(SCALE_MAPS)}")
+            check_scale(m, normalise_range)
         self.raw = raw
         self.normalise_range = normalise_range
         self.jury = jury
@@ -217,7 +218,8 @@ class LeafSource:
         return cols
 
     def _normalised_block(self, k: int) -> np.ndarray:
-        """The re-normalised columns under ``normalisations[k]``: units × renormalised columns."""
+        """The re-normalised columns under ``normalisations[k]``, on 0–100 (the one scoring recipe,
+        fitted on ``raw``, the reference population): units × renormalised columns."""
         method = self.normalisations[k]
         fw = self.tree.framework
         names = [self.tree.leaves[i] for i in self.renormalised_cols]
@@ -229,7 +231,7 @@ class LeafSource:
             reference = self._raw_numeric
             directions = fw.directions.reindex(names).to_dict()
             targets = fw.targets.reindex(names)
-        norm = Normaliser(method, directions, self.normalise_range, targets=targets)
+        norm = scoring_pipeline(method, directions, self.normalise_range, targets=targets)
         try:
             norm.fit(reference)
         except ValueError as exc:
