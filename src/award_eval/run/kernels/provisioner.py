@@ -27,7 +27,7 @@ import asyncio
 import queue
 import signal
 import time
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from jupyter_client.asynchronous import AsyncKernelClient
 from jupyter_client.connect import port_names
@@ -39,8 +39,9 @@ from traitlets import default
 from award_eval.errors import KernelStartError
 from award_eval.run.kernels.zygote import STARTUP_TIMEOUT
 
-if TYPE_CHECKING:
-    from .pool import KernelPool, StartedKernel
+# The pool and its kernels are typed as Any here: pool.py imports this module, and a typing-only
+# import back would be an import cycle (tests/test_layering.py counts TYPE_CHECKING imports too).
+KernelPool = StartedKernel = Any
 
 #: The provisioner's entry-point name (``jupyter_client.kernel_provisioners`` group).
 PROVISIONER_NAME = "award-eval-pool"
