@@ -36,7 +36,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from award_eval.criteria import Framework, Lang
 from award_eval.errors import InputError
-from award_eval.io.files import atomic_write_bytes
+from award_eval.io.files import MAX_INPUT_BYTES, atomic_write_bytes, read_input_bytes
 
 SCORES_SHEET = "Poäng (Scores)"
 INFO_SHEET = "Info"
@@ -93,15 +93,23 @@ def write_sheets(framework: Framework, nominees: pd.DataFrame, jurors: pd.DataFr
     """
     names = juror_names(jurors)
     out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    paths = []
+    books = []
     for juror, fname in zip(names, sheet_file_names(names)):
-        recused = _recused(conflicts, juror)
-        wb = build_workbook(framework, nominees, juror, recused, lang)
         path = out_dir / fname
-        write_atomic(path, workbook_bytes(wb))
-        paths.append(path)
-    return paths
+        if path.resolve().parent != out_dir.resolve() or Path(fname).name != fname:
+            raise InputError(out_dir, "a workbook file name inside the output folder", value=fname)
+        recused = _recused(conflicts, juror)
+        books.append((path, workbook_bytes(build_workbook(framework, nominees, juror, recused, lang))))
+    try:  # every workbook is built before the first is written
+        out_dir.mkdir(parents=True, exist_ok=True)
+        for path, data in books:
+            write_atomic(path, data)
+    except PermissionError:
+        raise InputError(out_dir, "an output folder we may write to (permission denied)", has_value=False) from None
+    except OSError as exc:
+        raise InputError(out_dir, f"an output folder we can write to ({exc.strerror or type(exc).__name__})",
+                         has_value=False) from None
+    return [path for path, _ in books]
 
 
 def juror_names(jurors: pd.DataFrame | list[str]) -> list[str]:
@@ -130,9 +138,12 @@ def sheet_file_names(names: list[str]) -> list[str]:
 
 
 def slug(text: str) -> str:
-    """ASCII file-name form of a name: 'Björn Lind' → 'bjorn-lind'."""
+    """ASCII file-name form of a name: 'Björn Lind' → 'bjorn-lind'; never a path ('../x' → 'x').
+
+    At most 60 characters, only ``a-z``, ``0-9`` and ``-``.
+    """
     plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
-    return re.sub(r"[^a-z0-9]+", "-", plain.lower()).strip("-")
+    return re.sub(r"[^a-z0-9]+", "-", plain.lower()).strip("-")[:60].strip("-")
 
 
 def _recused(conflicts: pd.DataFrame | None, juror: str) -> pd.DataFrame:
@@ -167,9 +178,22 @@ def build_workbook(framework: Framework, nominees: pd.DataFrame, juror: str,
     return wb
 
 
+def put(ws: Any, row: int, column: int, value: Any) -> Any:
+    """Set a cell; text is stored as text, never as a formula, whatever it starts with.
+
+    openpyxl stores a ``str`` starting with ``=`` as a formula; a name like
+    ``=HYPERLINK("https://…","Värmdö")`` must reach the juror as the letters typed (OWASP CSV/formula
+    injection). Other text is already a string cell; it is typed so explicitly too.
+    """
+    cell = ws.cell(row=row, column=column, value=value)
+    if isinstance(value, str):
+        cell.data_type = "s"
+    return cell
+
+
 def _header(ws: Any, labels: list[str], widths: list[float]) -> None:
     for col, (text, width) in enumerate(zip(labels, widths), start=1):
-        cell = ws.cell(row=1, column=col, value=text)
+        cell = put(ws, 1, col, text)
         cell.font, cell.fill, cell.alignment = _HEADER_FONT, _HEADER_FILL, _WRAP
         ws.column_dimensions[get_column_letter(col)].width = width
     ws.freeze_panes = "A2"
@@ -193,7 +217,7 @@ def _fill_scores(ws: Any, framework: Framework, nominees: pd.DataFrame, recused:
                       "criterion_label": framework.label(crit, lang), "anchors": anchors,
                       "score": None, "comment": None}
             for col, f in enumerate(fields, start=1):
-                cell = ws.cell(row=row, column=col, value=values[f])
+                cell = put(ws, row, col, values[f])
                 cell.alignment = _WRAP if f in ("anchors", "comment", "criterion_label") else _TOP
                 if f == "nominee":
                     cell.number_format = "@"  # a code is text: keep its leading zero
@@ -244,12 +268,12 @@ def _fill_info(ws: Any, framework: Framework, juror: str, lang: Lang) -> None:
         ("Språk / Language", lang),
     ]
     for r, (key, value) in enumerate(rows, start=1):
-        ws.cell(row=r, column=1, value=key).font = _HEADER_FONT
-        ws.cell(row=r, column=2, value=value)
+        put(ws, r, 1, key).font = _HEADER_FONT
+        put(ws, r, 2, value)
     start = len(rows) + 2
     for r, (sv, en) in enumerate(INSTRUCTIONS, start=start):
-        ws.cell(row=r, column=1, value=sv).alignment = _WRAP
-        ws.cell(row=r, column=2, value=en).alignment = _WRAP
+        put(ws, r, 1, sv).alignment = _WRAP
+        put(ws, r, 2, en).alignment = _WRAP
     for r in (start,):
         ws.cell(row=r, column=1).font = _HEADER_FONT
         ws.cell(row=r, column=2).font = _HEADER_FONT
@@ -266,7 +290,7 @@ def _fill_rubric(ws: Any, framework: Framework) -> None:
             row += 1
             for col, value in enumerate([node.id, node.label.sv, node.label.en, level, label.sv, label.en],
                                         start=1):
-                ws.cell(row=row, column=col, value=value).alignment = _WRAP
+                put(ws, row, col, value).alignment = _WRAP
 
 
 def _fill_conflicts(ws: Any, nominees: pd.DataFrame, recused: pd.DataFrame) -> None:
@@ -275,14 +299,14 @@ def _fill_conflicts(ws: Any, nominees: pd.DataFrame, recused: pd.DataFrame) -> N
     row = 1
     for code, reason in zip(recused["nominee"], recused["reason"]):
         row += 1
-        ws.cell(row=row, column=1, value=code).number_format = "@"
-        ws.cell(row=row, column=2, value=names.get(code, code))
-        ws.cell(row=row, column=3, value=reason)
+        put(ws, row, 1, code).number_format = "@"
+        put(ws, row, 2, names.get(code, code))
+        put(ws, row, 3, reason)
     note = ("Jäv: dessa kommuner bedömer du inte; de finns inte på fliken Poäng. / "
             "Conflict of interest: you do not score these; they are not on the Scores sheet.")
     if row == 1:
         note = "Inget anmält jäv. / No declared conflicts of interest."
-    ws.cell(row=row + 2, column=1, value=note).font = Font(italic=True)
+    put(ws, row + 2, 1, note).font = Font(italic=True)
 
 
 # --- saving ------------------------------------------------------------------------------------
@@ -343,13 +367,12 @@ def _cell_text(value: Any) -> Any:
 def read_workbook(path: str | Path) -> RawScores:
     """Read the scores sheet and the juror of a workbook made by :func:`write_sheets`."""
     path = Path(path)
+    data = read_input_bytes(path, "an existing file", limit=MAX_INPUT_BYTES)
     try:
         with warnings.catch_warnings():  # Excel's own extensions ("… is not supported"): harmless here
             warnings.filterwarnings("ignore", category=UserWarning, module="openpyxl")
-            wb = load_workbook(path, data_only=True)
-    except FileNotFoundError:
-        raise InputError(path, "an existing file", has_value=False) from None
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError) as exc:
+            wb = load_workbook(io.BytesIO(data), data_only=False)  # formulas as formulas: refused below
+    except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, TypeError, OSError) as exc:
         raise InputError(path, f"an Excel workbook (.xlsx) ({type(exc).__name__})", has_value=False) from None
     if SCORES_SHEET not in wb.sheetnames:
         raise InputError(path, f"a sheet named {SCORES_SHEET!r}, as award-eval sheets writes it",
@@ -365,9 +388,17 @@ def read_workbook(path: str | Path) -> RawScores:
                              value=" | ".join(str(h) for h in header if h != ""))
         if col is not None:
             columns[f] = col
+    _refuse_merged(path, ws, columns, header)
     records = []
-    for r, cells in enumerate(ws.iter_rows(min_row=2, values_only=True), start=2):
-        values = {f: _cell_text(cells[c]) if c < len(cells) else "" for f, c in columns.items()}
+    for r, cells in enumerate(ws.iter_rows(min_row=2), start=2):
+        values = {}
+        for f, c in columns.items():
+            cell = cells[c] if c < len(cells) else None
+            if cell is not None and cell.data_type == "f":
+                raise InputError(path, "a value typed in, not a formula (copy it and paste as values)",
+                                 sheet=SCORES_SHEET, row=r, column=f"{get_column_letter(c + 1)}: {header[c]}",
+                                 value=str(cell.value))
+            values[f] = _cell_text(None if cell is None else cell.value)
         values.setdefault("comment", "")
         if all(v == "" for v in values.values()):
             continue
@@ -375,6 +406,18 @@ def read_workbook(path: str | Path) -> RawScores:
     rows = pd.DataFrame(records, columns=["row", "nominee", "criterion", "score", "comment"])
     labels = {f: f"{get_column_letter(c + 1)}: {header[c]}" for f, c in columns.items()}
     return RawScores(path, SCORES_SHEET, rows, labels, juror=juror, juror_place=place)
+
+
+def _refuse_merged(path: Path, ws: Any, columns: dict[str, int], header: list[Any]) -> None:
+    """Merged cells over the read columns hide all but one value: refused, naming the range."""
+    wanted = {c + 1 for c in columns.values()}
+    for rng in ws.merged_cells.ranges:
+        cols = set(range(rng.min_col, rng.max_col + 1)) & wanted
+        if cols and rng.max_row >= 2:
+            c = min(cols)
+            raise InputError(path, "one value per cell (unmerge these cells)", sheet=SCORES_SHEET,
+                             row=max(rng.min_row, 2), column=f"{get_column_letter(c)}: {header[c - 1]}",
+                             value=rng.coord)
 
 
 def _find_header(header: list[Any], label: str, key: str) -> int | None:
@@ -391,8 +434,12 @@ def _workbook_juror(path: Path, wb: Any) -> tuple[str, tuple[str, int, str]]:
     if INFO_SHEET not in wb.sheetnames:
         raise InputError(path, f"a sheet named {INFO_SHEET!r} naming the juror", value=", ".join(wb.sheetnames))
     ws = wb[INFO_SHEET]
-    for r, (key, value, *_) in enumerate(ws.iter_rows(min_col=1, max_col=2, values_only=True), start=1):
-        if _cell_text(key) == JUROR_LABEL:
+    for r, (key, value, *_) in enumerate(ws.iter_rows(min_col=1, max_col=2), start=1):
+        if _cell_text(key.value) == JUROR_LABEL:
+            if value.data_type == "f":
+                raise InputError(path, "the juror's name typed in, not a formula", sheet=INFO_SHEET, row=r,
+                                 column="B", value=str(value.value))
+            value = value.value
             name = _cell_text(value)
             if not isinstance(name, str) or name == "":
                 raise InputError(path, "the juror's name", sheet=INFO_SHEET, row=r, column="B", value=value)
