@@ -129,8 +129,10 @@ def _records(path: Path, text: str, sep: str, first_row: int) -> list[tuple[int,
         header = out[0][1] if out else []
         col = len(loose) - 1
         column = header[col].strip() if out and 0 <= col < len(header) else None
-        why = ("a closing quote (\") for the quoted value that starts in this row; it runs to the end of "
-               "the file" if "end of data" in str(exc) else f"well-formed CSV ({exc})")
+        why = ("a closing quote (\") for the quoted value that starts in this row (an unbalanced quote: "
+               "the value runs to the end of the file)" if "end of data" in str(exc) else
+               f"well-formed CSV: a quoted value that starts in this row is not closed right before a "
+               f"{sep!r} or the line's end (an unbalanced quote? {exc})")
         raise InputError(path, why, row=row, column=column, value=start.rstrip("\r")) from None
     return out
 
