@@ -13,7 +13,9 @@ from award_eval.jury.scores import (
            load_jurors,
            read_jury_scores,
 )
+from award_eval.validation import ValidationReport, validate
 
 __all__ = ["AwardData", "AwardEvalError", "Framework", "InputError", "__version__",
            "completeness", "completeness_summary", "load_award_data", "load_framework",
-           "load_jurors", "read_jury_scores", "write_sheets"]
+           "load_jurors", "read_jury_scores", "write_sheets",
+           "ValidationReport", "validate"]

@@ -112,14 +112,18 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--quiet", action="store_true", help="no progress bar")
     run.set_defaults(func=_cmd_run)
 
-    val = sub.add_parser("validate", help="check criteria and data files without running anything")
+    val = sub.add_parser("validate", help="check criteria and data files without running anything",
+                         description="Check the criteria, the data folder and the jury's scores. Every bad "
+                                     "cell of a score file is listed, one line each (up to 50, then a count); "
+                                     "exit 2 and nothing written when anything is wrong.")
     val.add_argument("--criteria", required=True, help="criteria file (YAML)")
     val.add_argument("--data", required=True, help="award data folder")
-    val.add_argument("--scores", nargs="+", help="returned scoring sheets (.xlsx) or score CSVs, instead of "
-                     "the folder's jury_scores.csv")
+    val.add_argument("--scores", nargs="+", help="returned scoring sheets (.xlsx) or score CSVs, read instead of "
+                     "the folder's jury_scores.csv (which need not exist)")
     val.add_argument("--jurors", help="jurors.csv (juror, email; default: the data folder's, if present): "
                      "unknown jurors become errors and completeness is counted for every juror")
-    val.add_argument("--require-complete", action="store_true", help="a missing score is an error")
+    val.add_argument("--require-complete", action="store_true", help="a missing score is an error (in --scores, "
+                     "or else in the folder's jury_scores.csv)")
     val.add_argument("--write", metavar="CSV", help="with --scores: write the checked scores as one long CSV "
                      "(e.g. the award's jury_scores.csv, which award-eval run reads); written only if every "
                      "check passes")
