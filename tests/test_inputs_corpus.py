@@ -99,6 +99,8 @@ CASES = [
          ["criteria.yaml", "UTF-8", "row"]),
     Case("criteria-utf16", "decode", _criteria_bytes(CRIT_TEXT.encode("utf-16")),
          ["criteria.yaml", "UTF-16"]),
+    Case("criteria-is-a-folder", "directory", lambda d, c: (c.unlink(), c.mkdir()),
+         ["criteria.yaml", "not a folder"]),
     Case("jury-scores-is-a-folder", "directory", _dir_instead_of("jury_scores.csv"),
          ["jury_scores.csv", "not a folder"]),
     Case("municipalities-is-a-folder", "directory", _dir_instead_of("municipalities.csv"),
