@@ -198,8 +198,8 @@ def load_award_data(data_dir: str | Path, framework: Framework, *, jury: bool = 
 
     jurors = None
     if (data_dir / "jurors.csv").exists():
-        files["jurors.csv"] = data_dir / "jurors.csv"
-        jurors = load_jurors(files["jurors.csv"])
+        # checked against, not an input of the results: left out of ``files`` (and so of provenance)
+        jurors = load_jurors(data_dir / "jurors.csv")
         _check_conflict_jurors(files["conflicts.csv"] if "conflicts.csv" in files else None, conflicts, jurors)
 
     scores = pd.DataFrame({"juror": pd.Series(dtype=str), "nominee": pd.Series(dtype=str),
