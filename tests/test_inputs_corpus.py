@@ -328,3 +328,26 @@ def test_problems_over_the_cap_are_counted(tmp_path):
     report = validate(CRITERIA, DEMO, scores=[bad], max_problems=5)
     assert not report.ok and len(report.problems) == 5 and report.n_problems == 330 and report.more == 325
     assert report.written is None
+
+
+# --- the pieces, through the API -------------------------------------------------------------------
+
+@pytest.mark.parametrize("value", ["V" * 1_000_000, list(range(1_000_000)), {"a": [["x" * 10_000] * 100] * 100},
+                                   "=HYPERLINK(\"https://evil.example/x\",\"Värmdö\")" * 10])
+def test_a_value_in_a_message_is_cut_to_about_80_characters(value):
+    from award_eval.errors import InputError
+
+    message = str(InputError("f.csv", "something shorter", row=3, column="name", value=value))
+    shown = message.split("value ", 1)[1].split(" — expected")[0]
+    assert len(shown) <= 80 and "\n" not in message
+
+
+def test_yaml_bomb_and_depth_through_the_api():
+    from award_eval.errors import InputError
+    from award_eval.io.yaml import parse
+
+    with pytest.raises(InputError, match="anchors or aliases"):
+        parse("lols:\n" + BOMB + "title: *l8\n", "plan.yaml")
+    with pytest.raises(InputError, match="nested at most"):
+        parse("a: " + "[" * 33 + "]" * 33, "plan.yaml")
+    assert parse("a: " + "[" * 31 + "]" * 31, "plan.yaml") is not None
