@@ -86,8 +86,9 @@ def read_table(path: str | Path, required: list[str], optional: list[str] = ()) 
                              row=header_row, column=name, value=name)
         seen.add(name)
     width = len(columns)
-    rows = [header_row + k for k, f in enumerate(records) if k and f and (len(f) > 1 or f[0].strip())]
-    data = [records[r - header_row] for r in rows]  # blank lines are rows of their own, without values
+    # a blank line (or one of separators only, as Excel saves an empty row) is a row without values
+    rows = [header_row + k for k, f in enumerate(records) if k and any(v.strip() for v in f)]
+    data = [records[r - header_row] for r in rows]
     for row, fields in zip(rows, data):
         if len(fields) > width:
             raise InputError(path, f"at most {width} values, as the header has ({len(fields)} here): "
