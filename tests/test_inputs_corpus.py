@@ -351,3 +351,14 @@ def test_yaml_bomb_and_depth_through_the_api():
     with pytest.raises(InputError, match="nested at most"):
         parse("a: " + "[" * 33 + "]" * 33, "plan.yaml")
     assert parse("a: " + "[" * 31 + "]" * 31, "plan.yaml") is not None
+
+
+def test_validate_returns_a_report_the_cli_only_prints():
+    from award_eval import validate
+
+    report = validate(CRITERIA, DEMO, scores=str(DEMO / "jury_scores.csv"), require_complete=True)
+    assert report.ok and report.problems == [] and len(report.scores) == 330
+    assert report.lines[-1] == "Jury scores complete: 7 jurors" and report.written is None
+    report = validate(CRITERIA, DEMO / "nowhere")
+    assert not report.ok and report.problems == [f"{DEMO / 'nowhere'}: an existing data folder"] or \
+        report.problems[0].endswith("nowhere: an existing data folder")

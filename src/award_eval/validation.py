@@ -61,6 +61,8 @@ def validate(criteria: str | Path, data: str | Path, *, scores: Sequence[str | P
     """
     report = ValidationReport(max_problems=max_problems)
     data_dir = Path(data)
+    if isinstance(scores, (str, Path)):
+        scores = [scores]
     try:
         if write is not None and not scores:
             raise InputError("validate --write", "--scores naming the returned sheets to merge", has_value=False)
