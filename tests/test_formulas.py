@@ -225,3 +225,17 @@ def test_merged_score_cells_are_refused(books):
     res = _validate(books)
     assert res.returncode == 2 and len(res.stderr.strip().splitlines()) == 1, res.stderr
     assert "F3:F6" in res.stderr and "row 3" in res.stderr and "unmerge" in res.stderr
+
+
+def test_a_zip_bomb_workbook_is_refused_unread(tmp_path):
+    import zipfile
+
+    path = tmp_path / "bomb.xlsx"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        with z.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as fh:
+            block = b"\0" * (1024 * 1024)
+            for _ in range(300):
+                fh.write(block)
+    assert path.stat().st_size < 1024 * 1024
+    res = _validate([path])
+    assert res.returncode == 2 and "unpacks to 300 MB" in res.stderr and "Traceback" not in res.stderr

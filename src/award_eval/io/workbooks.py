@@ -56,6 +56,8 @@ HEADERS: dict[str, str] = {
 }
 WIDTHS = {"nominee": 9, "name": 22, "criterion": 20, "criterion_label": 34, "anchors": 80,
           "score": 14, "comment": 50}
+#: Largest unpacked size of a returned workbook (a juror's sheet is well under 1 MB).
+MAX_UNPACKED = 256 * 1024 * 1024
 #: Fixed document timestamps, so that the same inputs give the same bytes.
 FIXED_TIME = datetime(2000, 1, 1, 0, 0, 0)
 _ZIP_TIME = (1980, 1, 1, 0, 0, 0)
@@ -368,6 +370,14 @@ def read_workbook(path: str | Path) -> RawScores:
     """Read the scores sheet and the juror of a workbook made by :func:`write_sheets`."""
     path = Path(path)
     data = read_input_bytes(path, "an existing file", limit=MAX_INPUT_BYTES)
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as z:  # a "zip bomb" unpacks to gigabytes: refused unread
+            unpacked = sum(info.file_size for info in z.infolist())
+    except zipfile.BadZipFile:
+        unpacked = 0  # not a zip at all: load_workbook below says what it is
+    if unpacked > MAX_UNPACKED:
+        raise InputError(path, f"a workbook of at most {MAX_UNPACKED // (1024 * 1024)} MB unpacked (this one "
+                         f"unpacks to {unpacked // (1024 * 1024)} MB)", has_value=False)
     try:
         with warnings.catch_warnings():  # Excel's own extensions ("… is not supported"): harmless here
             warnings.filterwarnings("ignore", category=UserWarning, module="openpyxl")
