@@ -18,7 +18,8 @@ from award_eval import (
 from award_eval.criteria import load_framework
 from award_eval.data import load_jury_scores
 from award_eval.io.tables import read_table
-from award_eval.io.workbooks import SCORES_SHEET, write_sheets
+from award_eval.io.workbooks import SCORES_SHEET
+from award_eval.jury.sheets import write_sheets
 from award_eval.jury.scores import jurors_from_scores
 
 ROOT = Path(__file__).resolve().parents[1]

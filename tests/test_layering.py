@@ -24,7 +24,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("criteria", "ranking"),
     ("jury", "composite"),
     ("data",),
-    ("evaluation", "screening", "privacy", "provenance", "preconditions"),
+    ("evaluation", "screening", "privacy", "provenance", "preconditions", "validation"),
     ("uncertainty",),
     ("profile", "present"),
     ("run", "kernels"),

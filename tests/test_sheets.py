@@ -11,14 +11,8 @@ from openpyxl import load_workbook
 from award_eval import completeness, read_jury_scores, write_sheets
 from award_eval.criteria import load_framework
 from award_eval.data import load_award_data
-from award_eval.io.workbooks import (
-    CONFLICTS_SHEET,
-    HEADERS,
-    INFO_SHEET,
-    RUBRIC_SHEET,
-    SCORES_SHEET,
-    slug,
-)
+from award_eval.io.workbooks import CONFLICTS_SHEET, HEADERS, INFO_SHEET, RUBRIC_SHEET, SCORES_SHEET
+from award_eval.jury.sheets import slug
 from award_eval.jury.aggregate import criterion_scores
 from award_eval.jury.scores import METHODS, jurors_from_scores
 

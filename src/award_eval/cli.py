@@ -25,58 +25,24 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
-    from award_eval.criteria import load_framework
-    from award_eval.data import load_award_data
-    from award_eval import jury
+    from award_eval.validation import validate
 
-    framework = load_framework(args.criteria)
-    data = load_award_data(args.data, framework)
-    scores = data.jury_scores
-    jurors_path = Path(args.jurors) if args.jurors else Path(args.data) / "jurors.csv"
-    jurors = jury.load_jurors(jurors_path) if jurors_path.exists() else None
-    if args.write and not args.scores:
-        raise InputError("validate --write", "--scores naming the returned sheets to merge", has_value=False)
-    if args.scores:
-        scores = jury.read_jury_scores(args.scores, framework, data.nominees, data.conflicts, jurors=jurors,
-                                       require_complete=args.require_complete)
-    print(f"OK: {args.criteria} (version {framework.version}, {len(framework.leaves())} criteria); "
-          f"{args.data}: {len(data.register)} municipalities, {len(data.nominees)} nominees, "
-          f"{len(scores)} jury scores, {len(data.indicators)} indicator values"
-          + (" — synthetic demonstration data" if data.synthetic else ""))
-    if framework.jury_criteria:
-        summary = jury.completeness_summary(scores, framework, data.nominees, jurors, data.conflicts)
-        owed = summary[summary["missing"] > 0]
-        if owed.empty:
-            print(f"Jury scores complete: {len(summary)} jurors")
-        else:
-            print("Scores still owed (juror: missing of expected):")
-            for row in owed.itertuples():
-                print(f"  {row.juror}: {row.missing} of {row.expected}")
-    if args.write:
-        _write_scores(scores, args.scores, Path(args.write), data.synthetic)
-    return 0
-
-
-def _write_scores(scores, sources: list[str], target: Path, synthetic: bool) -> None:
-    """The checked scores of the returned sheets as one CSV (an award's ``jury_scores.csv``)."""
-    from award_eval.io.files import atomic_write_text
-    from award_eval.jury.scores import scores_to_csv
-
-    if any(Path(p).resolve() == target.resolve() for p in sources):
-        raise InputError(target, "a file other than the score files being read (inputs are never overwritten)",
-                         has_value=False)
-    names = sorted(Path(p).name for p in sources)
-    notes = [f"Jury scores merged by award-eval validate from {len(names)} file(s): {', '.join(names)}"]
-    if synthetic:
-        notes.insert(0, "SYNTHETIC DEMONSTRATION DATA: the award's data folder is synthetic")
-    atomic_write_text(target, scores_to_csv(scores, notes))
-    print(f"Wrote {len(scores)} scores to {target}")
+    report = validate(args.criteria, args.data, scores=args.scores, jurors=args.jurors,
+                      require_complete=args.require_complete, write=args.write)
+    for line in report.lines:
+        print(line)
+    for line in report.problems:
+        print(f"award-eval: error: {line}", file=sys.stderr)
+    if report.n_problems > 1:
+        more = f", {report.more} more not listed" if report.more else ""
+        print(f"award-eval: {report.n_problems} problems{more}; nothing written", file=sys.stderr)
+    return 0 if report.ok else 2
 
 
 def _cmd_sheets(args: argparse.Namespace) -> int:
     from award_eval.criteria import load_framework
     from award_eval.data import load_conflicts, load_nominees, load_register
-    from award_eval.io.workbooks import write_sheets
+    from award_eval.jury.sheets import write_sheets
     from award_eval import jury
 
     framework = load_framework(args.criteria)
@@ -156,14 +122,18 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--quiet", action="store_true", help="no progress bar")
     run.set_defaults(func=_cmd_run)
 
-    val = sub.add_parser("validate", help="check criteria and data files without running anything")
+    val = sub.add_parser("validate", help="check criteria and data files without running anything",
+                         description="Check the criteria, the data folder and the jury's scores. Every bad "
+                                     "cell of a score file is listed, one line each (up to 50, then a count); "
+                                     "exit 2 and nothing written when anything is wrong.")
     val.add_argument("--criteria", required=True, help="criteria file (YAML)")
     val.add_argument("--data", required=True, help="award data folder")
-    val.add_argument("--scores", nargs="+", help="returned scoring sheets (.xlsx) or score CSVs, instead of "
-                     "the folder's jury_scores.csv")
+    val.add_argument("--scores", nargs="+", help="returned scoring sheets (.xlsx) or score CSVs, read instead of "
+                     "the folder's jury_scores.csv (which need not exist)")
     val.add_argument("--jurors", help="jurors.csv (juror, email; default: the data folder's, if present): "
                      "unknown jurors become errors and completeness is counted for every juror")
-    val.add_argument("--require-complete", action="store_true", help="a missing score is an error")
+    val.add_argument("--require-complete", action="store_true", help="a missing score is an error (in --scores, "
+                     "or else in the folder's jury_scores.csv)")
     val.add_argument("--write", metavar="CSV", help="with --scores: write the checked scores as one long CSV "
                      "(e.g. the award's jury_scores.csv, which award-eval run reads); written only if every "
                      "check passes")

@@ -33,9 +33,12 @@ from pydantic import (
 
 from award_eval.errors import InputError, NodeError
 from award_eval.io.yaml import parse as parse_yaml
+from award_eval.io.yaml import read_file as read_yaml_file
 
 Lang = Literal["sv", "en"]
 ID_PATTERN = r"^[A-Za-z][A-Za-z0-9_.-]*$"
+MAX_DEPTH = 12  # levels of pillars, groups and criteria: a real framework has 2–4
+MAX_LABEL = 2000  # characters in a label or rubric anchor
 
 
 class _Strict(BaseModel):
@@ -45,8 +48,8 @@ class _Strict(BaseModel):
 class Label(_Strict):
     """A text in Swedish and English."""
 
-    sv: str = Field(min_length=1)
-    en: str = Field(min_length=1)
+    sv: str = Field(min_length=1, max_length=MAX_LABEL)
+    en: str = Field(min_length=1, max_length=MAX_LABEL)
 
     def __call__(self, lang: Lang = "sv") -> str:
         return getattr(self, lang)
@@ -79,7 +82,7 @@ class Source(_Strict):
 class Node(_Strict):
     """One pillar (group) or criterion (jury or indicator) of the framework."""
 
-    id: str = Field(pattern=ID_PATTERN)
+    id: str = Field(pattern=ID_PATTERN, max_length=100)
     parent: str | None = None
     kind: Literal["group", "jury", "indicator"] = "group"
     label: Label
@@ -116,11 +119,11 @@ class Award(_Strict):
 class Framework(_Strict):
     """A validated criteria framework. Build it with :func:`load_framework`."""
 
-    version: str = Field(min_length=1)
+    version: str = Field(min_length=1, max_length=200)
     award: Award
     scale: Scale = Scale()
     aggregation: Literal["arithmetic", "geometric"] = "arithmetic"
-    nodes: list[Node] = Field(min_length=1)
+    nodes: list[Node] = Field(min_length=1, max_length=1000)
     _source: Path | None = PrivateAttr(default=None)
     _sha256: str | None = PrivateAttr(default=None)
     # what an iMeta table says beyond the criteria file's fields (see from_imeta)
@@ -162,6 +165,8 @@ class Framework(_Strict):
                 if cur in chain:
                     raise NodeError(i, "parent", node.parent, "a parent chain that ends at a pillar (found a cycle)")
                 chain.add(cur)
+                if len(chain) > MAX_DEPTH:
+                    raise NodeError(i, "parent", node.parent, f"a tree at most {MAX_DEPTH} levels deep")
                 cur = self.nodes[seen[cur]].parent
         return self
 
@@ -496,11 +501,7 @@ def load_framework(path: str | Path) -> Framework:
     Raises :class:`InputError` naming the file, the YAML path (``nodes[3].weight``) and its line.
     """
     path = Path(path)
-    try:
-        raw_bytes = path.read_bytes()
-    except OSError as exc:
-        raise InputError(path, "a readable criteria file", has_value=False) from exc
-    text = raw_bytes.decode("utf-8-sig")
+    raw_bytes, text = read_yaml_file(path, "a readable criteria file")
     raw = parse_yaml(text, path)
     if not isinstance(raw, dict):
         raise InputError(path, "a mapping with keys version, award, scale, nodes", value=type(raw).__name__)

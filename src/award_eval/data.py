@@ -7,6 +7,7 @@ Files (CSV with a header row, UTF-8; leading lines starting with ``#`` are notes
 - ``nominees.csv`` — ``code`` plus descriptive columns.
 - ``jury_scores.csv`` — ``juror, nominee, criterion, score, comment`` (long format).
 - ``conflicts.csv`` — ``juror, nominee, reason`` (optional).
+- ``jurors.csv`` — ``juror, email`` (optional): when present, a score or conflict of anyone else is refused.
 - ``indicators.csv`` — ``code, indicator, year, value`` (long format).
 
 Every problem raises :class:`~award_eval.errors.InputError` naming file, row, column and value.
@@ -25,9 +26,11 @@ import pandas as pd
 from award_eval.criteria import Framework
 from award_eval.errors import InputError
 from award_eval.io.tables import CsvTable, read_table
+from award_eval.jury.scores import load_jurors, read_jury_scores
 
 SKR_GROUPS = ("A1", "A2", "B3", "B4", "B5", "C6", "C7", "C8", "C9")
 CODE_RE = re.compile(r"^\d{4}$")
+MAX_NAME = 200  # characters in a name (municipality, county, juror)
 
 
 def _check_unique(table: CsvTable, columns: list[str], what: str) -> None:
@@ -84,7 +87,15 @@ def load_register(path: str | Path) -> pd.DataFrame:
     _check_member(table, "skr_group", SKR_GROUPS, "an SKR 2023 group, one of " + ", ".join(SKR_GROUPS))
     for col in ("name", "county"):
         _check_nonempty(table, col)
+        _check_length(table, col, MAX_NAME)
     return f[["code", "name", "county", "skr_group"]].reset_index(drop=True)
+
+
+def _check_length(table: CsvTable, column: str, limit: int) -> None:
+    long = table.frame[column].str.len() > limit
+    if long.any():
+        i = int(np.flatnonzero(long.to_numpy())[0])
+        raise table.error(i, column, table.frame.iloc[i][column], f"a text of at most {limit} characters")
 
 
 def _check_nonempty(table: CsvTable, column: str) -> None:
@@ -108,6 +119,7 @@ def load_conflicts(path: str | Path, nominees: pd.DataFrame) -> pd.DataFrame:
     """Declared conflicts of interest: ``juror, nominee, reason``; the juror is recused."""
     table = read_table(path, ["juror", "nominee"], ["reason"])
     _check_nonempty(table, "juror")
+    _check_length(table, "juror", MAX_NAME)
     _check_member(table, "nominee", nominees["code"], "the code of a nominee (nominees.csv)")
     _check_unique(table, ["juror", "nominee"], "juror × nominee")
     f = table.frame
@@ -117,17 +129,13 @@ def load_conflicts(path: str | Path, nominees: pd.DataFrame) -> pd.DataFrame:
 
 
 def load_jury_scores(path: str | Path, framework: Framework, nominees: pd.DataFrame,
-                     conflicts: pd.DataFrame | None = None) -> pd.DataFrame:
+                     conflicts: pd.DataFrame | None = None, jurors: pd.DataFrame | None = None) -> pd.DataFrame:
     """Jury scores, long: ``juror, nominee, criterion, score, comment``; checked against the rubric.
 
     One file (long CSV or a scoring workbook) read by :func:`award_eval.jury.read_jury_scores`,
     which holds the checks; an empty score cell is a missing score and is left out.
     """
-    from award_eval.jury.scores import (
-        read_jury_scores,  # jury builds on read_table: imported here, not at the top
-    )
-
-    return read_jury_scores([path], framework, nominees, conflicts)
+    return read_jury_scores([path], framework, nominees, conflicts, jurors=jurors)
 
 
 def load_indicators(path: str | Path, framework: Framework, register: pd.DataFrame) -> pd.DataFrame:
@@ -162,14 +170,19 @@ class AwardData:
     indicators: pd.DataFrame
     synthetic: bool
     files: dict[str, Path] = field(default_factory=dict)
+    jurors: pd.DataFrame | None = None  # jurors.csv, when the folder has one
 
     def sha256(self) -> dict[str, str]:
         """SHA-256 of every input file, by file name."""
         return {name: hashlib.sha256(p.read_bytes()).hexdigest() for name, p in sorted(self.files.items())}
 
 
-def load_award_data(data_dir: str | Path, framework: Framework) -> AwardData:
-    """Load and cross-check every file of an award's data folder."""
+def load_award_data(data_dir: str | Path, framework: Framework, *, jury: bool = True) -> AwardData:
+    """Load and cross-check every file of an award's data folder.
+
+    ``jury=False`` leaves ``jury_scores.csv`` unread (empty scores): for ``award-eval validate
+    --scores``, where the returned sheets stand in for it.
+    """
     data_dir = Path(data_dir)
     if not data_dir.is_dir():
         raise InputError(data_dir, "an existing data folder", has_value=False)
@@ -183,12 +196,18 @@ def load_award_data(data_dir: str | Path, framework: Framework) -> AwardData:
         files["conflicts.csv"] = data_dir / "conflicts.csv"
         conflicts = load_conflicts(files["conflicts.csv"], nominees)
 
-    jury = pd.DataFrame({"juror": pd.Series(dtype=str), "nominee": pd.Series(dtype=str),
-                         "criterion": pd.Series(dtype=str), "score": pd.Series(dtype=float),
-                         "comment": pd.Series(dtype=str)})
-    if framework.jury_criteria or (data_dir / "jury_scores.csv").exists():
+    jurors = None
+    if (data_dir / "jurors.csv").exists():
+        # checked against, not an input of the results: left out of ``files`` (and so of provenance)
+        jurors = load_jurors(data_dir / "jurors.csv")
+        _check_conflict_jurors(files["conflicts.csv"] if "conflicts.csv" in files else None, conflicts, jurors)
+
+    scores = pd.DataFrame({"juror": pd.Series(dtype=str), "nominee": pd.Series(dtype=str),
+                           "criterion": pd.Series(dtype=str), "score": pd.Series(dtype=float),
+                           "comment": pd.Series(dtype=str)})
+    if jury and (framework.jury_criteria or (data_dir / "jury_scores.csv").exists()):
         files["jury_scores.csv"] = data_dir / "jury_scores.csv"
-        jury = load_jury_scores(files["jury_scores.csv"], framework, nominees, conflicts)
+        scores = load_jury_scores(files["jury_scores.csv"], framework, nominees, conflicts, jurors)
         synthetic_flags.append(read_table(files["jury_scores.csv"], []).synthetic)
 
     indicators = pd.DataFrame({"code": pd.Series(dtype=str), "indicator": pd.Series(dtype=str),
@@ -198,5 +217,14 @@ def load_award_data(data_dir: str | Path, framework: Framework) -> AwardData:
         indicators = load_indicators(files["indicators.csv"], framework, register)
         synthetic_flags.append(read_table(files["indicators.csv"], []).synthetic)
 
-    return AwardData(register=register, nominees=nominees, jury_scores=jury, conflicts=conflicts,
-                     indicators=indicators, synthetic=any(synthetic_flags), files=files)
+    return AwardData(register=register, nominees=nominees, jury_scores=scores, conflicts=conflicts,
+                     indicators=indicators, synthetic=any(synthetic_flags), files=files, jurors=jurors)
+
+
+def _check_conflict_jurors(path: Path | None, conflicts: pd.DataFrame, jurors: pd.DataFrame) -> None:
+    """A conflict declared by someone not on the jurors list is a typo in a name: refused."""
+    known = set(jurors["juror"])
+    for i, name in enumerate(conflicts["juror"]):
+        if name not in known:
+            table = read_table(path, ["juror", "nominee"], ["reason"])
+            raise table.error(i, "juror", name, "a juror of jurors.csv")

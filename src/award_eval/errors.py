@@ -6,6 +6,7 @@ value, and what was expected. The CLI prints that line and exits 2.
 """
 from __future__ import annotations
 
+import reprlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -62,11 +63,24 @@ class InputError(AwardEvalError):
         return self.message
 
 
-def _short(value: Any, limit: int = 60) -> str:
-    """Render a value for a one-line message, quoted and cut to a readable length."""
-    text = repr(value) if not isinstance(value, str) else repr(value)
+def _short(value: Any, limit: int = 80) -> str:
+    """Render a value for a one-line message, quoted and cut to ~80 characters.
+
+    Long text is cut *before* it is rendered, and containers through :mod:`reprlib`, so that a
+    huge value (a 100,000-character name, an expanded YAML bomb) costs nothing to report.
+    """
+    if isinstance(value, str):
+        text = repr(value[: limit + 1])
+    else:
+        text = _REPR.repr(value)
     text = text.replace("\n", "\\n")
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+_REPR = reprlib.Repr()
+_REPR.maxstring = _REPR.maxother = 80
+_REPR.maxlist = _REPR.maxtuple = _REPR.maxdict = _REPR.maxset = 8
+_REPR.maxlevel = 3
 
 
 class SettingsError(AwardEvalError, ValueError):

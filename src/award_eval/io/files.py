@@ -12,10 +12,16 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from award_eval.errors import InputError
+
 if TYPE_CHECKING:
     pass
 
 FLOAT_FORMAT = "%.6f"
+#: A cell we write that starts with one of these is a formula to a spreadsheet (OWASP "CSV injection").
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+#: Largest input file read whole (criteria, plans, CSV tables, workbooks): far above any real award.
+MAX_INPUT_BYTES = 64 * 1024 * 1024
 
 
 def _read_umask() -> int:
@@ -57,6 +63,68 @@ def atomic_write_text(path: str | Path, text: str) -> Path:
 
 
 def write_csv(frame: pd.DataFrame, path: str | Path) -> Path:
-    """A DataFrame as CSV (no index, fixed float format, ``\\n`` line ends), written atomically."""
-    return atomic_write_text(path, frame.to_csv(index=False, float_format=FLOAT_FORMAT, lineterminator="\n"))
+    """A DataFrame as CSV (no index, fixed float format, ``\\n`` line ends), written atomically.
+
+    Text that a spreadsheet would run as a formula gets a leading ``'`` (:func:`csv_safe`).
+    """
+    return atomic_write_text(path, csv_safe(frame).to_csv(index=False, float_format=FLOAT_FORMAT,
+                                                          lineterminator="\n"))
+
+
+def is_formula_like(text: str) -> bool:
+    """True when a spreadsheet would take ``text`` as a formula: it starts with ``=``, ``+``, ``@``,
+    a tab or a CR, or with ``-`` and is not a number (``-3.5`` stays a number)."""
+    if not text or not text.startswith(FORMULA_PREFIXES):
+        return False
+    if text[0] in "+-":
+        try:
+            float(text.replace(",", "."))
+        except ValueError:
+            return True
+        return False
+    return True
+
+
+def csv_safe_text(value: object) -> object:
+    """``value`` with a leading ``'`` when it is text a spreadsheet would run as a formula (OWASP)."""
+    if isinstance(value, str) and is_formula_like(value):
+        return "'" + value
+    return value
+
+
+def csv_safe(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``frame`` whose text cells (and column names) cannot become formulas; numbers untouched."""
+    text_cols = [c for c in frame.columns if frame[c].dtype == object or pd.api.types.is_string_dtype(frame[c])]
+    needs = any(is_formula_like(str(c)) for c in frame.columns) or any(
+        frame[c].map(lambda v: isinstance(v, str) and is_formula_like(v)).any() for c in text_cols)
+    if not needs:
+        return frame
+    out = frame.copy()
+    for c in text_cols:
+        out[c] = out[c].map(csv_safe_text)
+    out.columns = [csv_safe_text(c) if isinstance(c, str) else c for c in out.columns]
+    return out
+
+
+def read_input_bytes(path: str | Path, what: str = "an existing file", limit: int = MAX_INPUT_BYTES) -> bytes:
+    """The bytes of an input file; a missing file, a folder, no permission or a huge file is one line.
+
+    ``what`` says what was expected there (``"an existing criteria file"``).
+    """
+    path = Path(path)
+    try:
+        if path.is_dir():
+            raise InputError(path, f"{what}, not a folder", has_value=False)
+        size = path.stat().st_size
+        if size > limit:
+            raise InputError(path, f"{what} of at most {limit // (1024 * 1024)} MB (this one has "
+                             f"{size / (1024 * 1024):.0f} MB)", has_value=False)
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise InputError(path, what, has_value=False) from None
+    except PermissionError:
+        raise InputError(path, f"{what} we may read (permission denied)", has_value=False) from None
+    except OSError as exc:
+        raise InputError(path, f"{what} we can read ({exc.strerror or type(exc).__name__})",
+                         has_value=False) from None
 

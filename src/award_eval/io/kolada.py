@@ -40,7 +40,7 @@ import pandas as pd
 
 from award_eval.version import __version__
 from award_eval.errors import InputError, KoladaError  # noqa: F401 (re-exported)
-from award_eval.io.files import atomic_write_text
+from award_eval.io.files import atomic_write_text, csv_safe
 
 DEFAULT_BASE_URL = "https://api.kolada.se/v3"
 MAX_IDS_PER_SEGMENT = 25
@@ -347,7 +347,7 @@ def write_values_csv(frame: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
         raise ValueError(f"write_values_csv needs columns {', '.join(VALUE_COLUMNS)}; missing {', '.join(missing)}")
     out = frame[VALUE_COLUMNS].astype({"code": str, "indicator": str, "year": "int64", "value": "float64"})
     path = Path(path)
-    atomic_write_text(path, out.to_csv(index=False, lineterminator="\n"))
+    atomic_write_text(path, csv_safe(out).to_csv(index=False, lineterminator="\n"))
     return path
 
 

@@ -19,10 +19,13 @@ import pandas as pd
 
 from award_eval.criteria import Framework, Scale
 from award_eval.errors import InputError, _place_name
+from award_eval.io.files import csv_safe
 from award_eval.io.tables import read_table
 from award_eval.io.workbooks import RawScores, read_workbook
 
 SCORE_COLUMNS = ["juror", "nominee", "criterion", "score", "comment"]
+MAX_NAME = 200  # characters in a juror's name
+MAX_COMMENT = 10_000  # characters in a comment
 METHODS = ("mean", "median", "trimmed", "zscore")
 CSV_SUFFIXES = (".csv", ".txt")
 XLSX_SUFFIXES = (".xlsx", ".xlsm")
@@ -37,6 +40,8 @@ def load_jurors(path: str | Path) -> pd.DataFrame:
     for i, name in enumerate(f["juror"]):
         if name == "":
             raise table.error(i, "juror", name, "a juror's name (non-empty)")
+        if len(name) > MAX_NAME:
+            raise table.error(i, "juror", name, f"a juror's name of at most {MAX_NAME} characters")
     dup = f["juror"].duplicated()
     if dup.any():
         i = int(np.flatnonzero(dup.to_numpy())[0])
@@ -110,26 +115,58 @@ def read_jury_scores(paths: str | Path | Sequence[str | Path], framework: Framew
     one is an error. Every other problem raises :class:`InputError` naming file, sheet, row,
     column and value. ``jurors`` (a ``juror`` column), when given, is the list of valid jurors.
     """
+    scores, problems = check_jury_scores(paths, framework, nominees, conflicts, jurors, require_complete,
+                                         stop_at_first=True)
+    if problems:
+        raise problems[0]
+    return scores
+
+
+def check_jury_scores(paths: str | Path | Sequence[str | Path], framework: Framework,
+                      nominees: pd.DataFrame, conflicts: pd.DataFrame | None = None,
+                      jurors: pd.DataFrame | None = None, require_complete: bool = False,
+                      allow_empty: bool = False,
+                      stop_at_first: bool = False) -> tuple[pd.DataFrame, list[InputError]]:
+    """:func:`read_jury_scores` that goes on past a bad row: the good scores, and every problem found.
+
+    Each problem is an :class:`InputError` naming its cell, in file and row order (then the
+    missing scores, with ``require_complete``). ``allow_empty``: a CSV with a header and no rows
+    is no scores yet, not an error (a new award, before the sheets come back).
+    """
     paths = [paths] if isinstance(paths, (str, Path)) else list(paths)
     ctx = _context(framework, nominees, conflicts, jurors)
     records: list[dict[str, Any]] = []
     blanks: list[_Blank] = []
+    problems: list[InputError] = []
     seen: dict[tuple[str, str, str], tuple[RawScores, int]] = {}
     files_of: dict[str, Path] = {}
     for path in paths:
-        raw = read_raw(path)
-        _check_not_empty(raw, ctx)
+        try:
+            raw = read_raw(path)
+            if not (allow_empty and raw.sheet is None):
+                _check_not_empty(raw, ctx)
+        except InputError as exc:
+            problems.append(exc)
+            if stop_at_first:
+                return _sorted_scores([], ctx), problems
+            continue
         for rec in raw.rows.to_dict("records"):
-            out = _check_row(raw, rec, ctx, seen)
+            try:
+                out = _check_row(raw, rec, ctx, seen)
+            except InputError as exc:
+                problems.append(exc)
+                if stop_at_first:
+                    return _sorted_scores([], ctx), problems
+                continue
             files_of.setdefault(out["juror"], raw.path)
             if out["score"] is None:
                 blanks.append(_Blank((out["juror"], out["nominee"], out["criterion"]), raw, rec["row"]))
             elif (out["juror"], out["nominee"]) not in ctx.recused:
                 records.append(out)
     scores = _sorted_scores(records, ctx)
-    if require_complete:
-        _require_complete(scores, framework, nominees, jurors, conflicts, blanks, files_of)
-    return scores
+    if require_complete and not problems:
+        problems += _require_complete(scores, framework, nominees, jurors, conflicts, blanks, files_of)
+    return scores, problems
 
 
 SCORE_COLUMNS = ("juror", "nominee", "criterion", "score", "comment")
@@ -145,6 +182,7 @@ def scores_to_csv(scores: pd.DataFrame, notes: Sequence[str] = ()) -> str:
     out = scores.loc[:, list(SCORE_COLUMNS)].copy()
     out["score"] = [f"{float(v):g}" for v in out["score"]]
     out["comment"] = out["comment"].fillna("")
+    out = csv_safe(out)  # a comment like "=HYPERLINK(…)" gets a leading ' (read_table takes it off again)
     head = "".join(f"# {' '.join(str(n).split())}\n" for n in notes)
     return head + out.to_csv(index=False, lineterminator="\n")
 
@@ -194,6 +232,8 @@ def _check_row(raw: RawScores, rec: dict[str, Any], ctx: _Context,
     juror = raw.juror if raw.juror is not None else str(rec["juror"]).strip()
     if juror == "":
         raise _error(raw, row, "juror", juror, "a juror's name (non-empty)")
+    if len(juror) > MAX_NAME:
+        raise _error(raw, row, "juror", juror, f"a juror's name of at most {MAX_NAME} characters")
     if ctx.jurors is not None and juror not in ctx.jurors:
         raise _error(raw, row, "juror", juror, "a juror of the jurors list: " + _choices(sorted(ctx.jurors)))
     nominee = _nominee_code(rec["nominee"], ctx.codes)
@@ -215,6 +255,8 @@ def _check_row(raw: RawScores, rec: dict[str, Any], ctx: _Context,
         raise _error(raw, row, "nominee", nominee,
                      f"no score: juror {juror!r} is recused from this nominee (declared conflict)")
     comment = rec.get("comment", "")
+    if isinstance(comment, str) and len(comment) > MAX_COMMENT:
+        raise _error(raw, row, "comment", comment, f"a comment of at most {MAX_COMMENT:,} characters")
     return {"juror": juror, "nominee": nominee, "criterion": criterion, "score": score,
             "comment": "" if comment is None else str(comment).strip()}
 
@@ -274,19 +316,24 @@ def _sort_keys(frame: pd.DataFrame, codes: dict[str, int], criteria: dict[str, i
 
 def _require_complete(scores: pd.DataFrame, framework: Framework, nominees: pd.DataFrame,
                       jurors: pd.DataFrame | None, conflicts: pd.DataFrame | None,
-                      blanks: list[_Blank], files_of: dict[str, Path]) -> None:
+                      blanks: list[_Blank], files_of: dict[str, Path]) -> list[InputError]:
+    """One error per missing score, at its empty cell when the score has a row."""
     missing = completeness(scores, framework, nominees, jurors, conflicts)
     if not len(missing):
-        return
-    first = tuple(missing.iloc[0][["juror", "nominee", "criterion"]])
+        return []
     note = (f"require_complete: each juror scores every nominee they are not recused from; "
             f"{len(missing)} missing in all")
-    for blank in blanks:
-        if blank.key == first:
-            raise _error(blank.raw, blank.row, "score", "", f"a score ({note})")
-    juror, nominee, criterion = first
-    raise InputError(files_of.get(juror), f"a score from juror {juror!r} for nominee {nominee}, "
-                     f"criterion {criterion!r}, which has no row ({note})", has_value=False)
+    at = {blank.key: blank for blank in blanks}
+    out = []
+    for key in zip(missing["juror"], missing["nominee"], missing["criterion"]):
+        blank = at.get(key)
+        if blank is not None:
+            out.append(_error(blank.raw, blank.row, "score", "", f"a score ({note})"))
+        else:
+            juror, nominee, criterion = key
+            out.append(InputError(files_of.get(juror), f"a score from juror {juror!r} for nominee {nominee}, "
+                                  f"criterion {criterion!r}, which has no row ({note})", has_value=False))
+    return out
 
 
 # --- completeness ------------------------------------------------------------------------------
