@@ -22,6 +22,11 @@ from award_eval.io.files import write_csv
 from award_eval import jury
 from award_eval.ranking import rank_scores
 
+#: The indicator normalisations an evaluation offers (``Settings.normalisation``).
+NORMALISATIONS: tuple[str, ...] = ("minmax", "zscore", "rank")
+#: The aggregations up the criteria tree an evaluation offers (``Settings.aggregation``; None: the file's).
+AGGREGATIONS: tuple[str, ...] = ("arithmetic", "geometric")
+
 
 @dataclass(frozen=True)
 class Settings:
