@@ -65,7 +65,11 @@ def _minmax_apply(x: pd.Series, p: dict, lo: float, hi: float) -> pd.Series:
 
 
 def _zscore_fit(x: pd.Series, info: dict) -> dict:
-    return {"mean": x.mean(skipna=True), "sd": x.std(skipna=True, ddof=1)}
+    # summed in sorted order, so that the scale (to the last bit) never depends on the row order
+    v = np.sort(x.dropna().to_numpy(dtype=float))
+    if len(v) == 0:
+        return {"mean": np.nan, "sd": np.nan}
+    return {"mean": float(v.mean()), "sd": float(v.std(ddof=1)) if len(v) > 1 else np.nan}
 
 
 def _zscore_apply(x: pd.Series, p: dict, lo: float, hi: float) -> pd.Series:
