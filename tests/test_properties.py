@@ -2,7 +2,9 @@
 
 Each holds under every normalisation × aggregation × jury method of an evaluation:
 monotonicity, row order, positive scaling of an indicator, who else is nominated, recusal, and
-Monte Carlo at a very high concentration. The data are small random awards: a register of
+Monte Carlo at a very high concentration. Two exceptions, each explained where it is made: the
+rank under zscore normalisation and the index under the zscore jury method are not monotone.
+zscore × geometric is skipped while an evaluation refuses it (negative z-scores). The data are small random awards: a register of
 municipalities, some nominated, jurors scoring every jury criterion (some recused), indicators
 for every municipality.
 """
@@ -146,7 +148,14 @@ def test_raising_a_higher_is_better_value_never_lowers_index_or_rank(combo, data
     at = (ind["code"] == code) & (ind["indicator"] == "up")
     ind.loc[at, "value"] += step
     after = index_and_rank(run(replace(data, indicators=ind), combo), code)
-    assert after[0] >= before[0] - 1e-9 and after[1] <= before[1], (before, after)
+    assert after[0] >= before[0] - 1e-9, (before, after)
+    if combo[0] != "zscore":
+        # Not under zscore: its SD is fitted on the population that includes the raised unit, so
+        # raising an outlier inflates the SD and shrinks its lead over units below the mean. Found
+        # with 10 units (up: 100 for A, 0 for B, 10 for the rest): A's 'up' 100 -> 1000 raises A's
+        # index 11.891 -> 11.895 and B's 11.834 -> 11.896, so A drops from rank 1 to 2. minmax and
+        # rank can only lower the others' scores when a unit rises.
+        assert after[1] <= before[1], (before, after)
 
 
 @pytest.mark.parametrize("combo", COMBINATIONS, ids=IDS)
