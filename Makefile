@@ -21,8 +21,9 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest
 
+# Rooted at the repository, so criteria/, data/ and runs/ are visible beside notebooks/.
 lab: $(STAMP)
-	$(BIN)/jupyter lab notebooks/
+	$(BIN)/jupyter lab --ServerApp.root_dir=. --LabApp.default_url=/lab/tree/notebooks/evaluate.ipynb
 
 # Re-execute the notebooks in place on the demo data (their stored outputs are what nbval checks).
 notebooks: $(STAMP)

@@ -26,7 +26,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("data",),
     ("evaluation", "screening", "privacy", "provenance", "preconditions", "validation"),
     ("uncertainty",),
-    ("profile", "present"),
+    ("profile", "present", "parameters"),
     ("run", "kernels"),
     ("cli", "__main__"),
 )

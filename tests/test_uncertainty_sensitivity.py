@@ -272,3 +272,25 @@ def test_tables_and_figures(award):
     probs = mc.rank_probabilities()
     np.testing.assert_allclose(probs.sum(axis=1), 1.0)
     assert list(probs.index) == list(mc.summary.index)
+
+
+def test_sobol_is_zero_for_a_unit_best_on_every_criterion(pillars):
+    """W scores 100 on every criterion, so 100 under every weight set: the ~1e-14 of rounding in
+    the weighted sums is not variance, and every index of its score (and of its rank) is 0."""
+    x, fw = pillars
+    x = x.copy()
+    x.loc["W"] = 100.0
+    s = sobol(x, fw, n=256, seed=3, concentration=30.0)
+    assert s.attrs["winner"] == "W"
+    for rows in (s[s["output"] == "score"], s[(s["output"] == "rank") & (s["unit"] == "W")]):
+        assert len(rows) == 3
+        assert (rows[["S1", "S1_conf", "ST", "ST_conf"]] == 0).all().all(), rows
+
+
+def test_is_constant_tolerates_float_noise_only():
+    from award_eval.uncertainty.sensitivity import is_constant
+
+    assert is_constant(np.array([100.0, 100.0 - 6e-14, 100.0 + 3e-14]))
+    assert is_constant(np.zeros(4))
+    assert not is_constant(np.array([100.0, 99.9999]))
+    assert not is_constant(np.array([0.0, 1e-12]))

@@ -15,6 +15,10 @@ from typing import Any
 class AwardEvalError(Exception):
     """Base class of every error award_eval raises on purpose."""
 
+    def _render_traceback_(self) -> list[str]:
+        """What IPython shows instead of a traceback: one line (the message names the place)."""
+        return [f"{type(self).__name__}: {self}"]
+
 
 def _place_name(file: str | Path | None) -> str:
     """Name a file for a message: its name relative to the working directory when possible."""
@@ -39,6 +43,8 @@ class InputError(AwardEvalError):
     sheet: str | None = None
     yaml_path: str | None = None
     has_value: bool = True
+    #: A notebook parameter (named in the message when no YAML path already names it).
+    parameter: str | None = None
 
     def __post_init__(self) -> None:
         super().__init__(self.message)
@@ -50,6 +56,8 @@ class InputError(AwardEvalError):
             parts.append(f"sheet {self.sheet!r}")
         if self.yaml_path is not None:
             parts.append(f"at {self.yaml_path}")
+        elif self.parameter is not None:
+            parts.append(f"parameter {self.parameter!r}")
         if self.row is not None:
             parts.append(f"row {self.row}")
         if self.column is not None:

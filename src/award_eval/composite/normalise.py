@@ -85,7 +85,12 @@ def _minmax_apply(x: pd.Series, p: dict, lo: float, hi: float) -> pd.Series:
 
 
 def _zscore_fit(x: pd.Series, info: dict) -> dict:
-    return {"mean": x.mean(skipna=True), "sd": x.std(skipna=True, ddof=int(info.get("ddof", 1)))}
+    # summed in sorted order, so that the scale (to the last bit) never depends on the row order
+    v = np.sort(x.dropna().to_numpy(dtype=float))
+    ddof = int(info.get("ddof", 1))
+    if len(v) == 0:
+        return {"mean": np.nan, "sd": np.nan}
+    return {"mean": float(v.mean()), "sd": float(v.std(ddof=ddof)) if len(v) > ddof else np.nan}
 
 
 def _zscore_apply(x: pd.Series, p: dict, lo: float, hi: float) -> pd.Series:

@@ -19,15 +19,19 @@ def resolve_path(path: str | Path, must_exist: bool = True) -> Path:
     p = Path(path).expanduser()
     if p.is_absolute():
         if must_exist and not p.exists():
-            raise InputError(p, "an existing file or folder", has_value=False)
+            raise InputError(p, "not found", has_value=False)
         return p
-    for base in [Path.cwd(), *Path.cwd().parents]:
+    for base in search_folders():
         if (base / p).exists():
             return (base / p).resolve()
     if must_exist:
-        raise InputError(p, "an existing file or folder (looked up from the working directory and the folders above it)",
-                         has_value=False)
+        raise InputError(p, f"not found (looked up from {Path.cwd()} and the folders above it)", has_value=False)
     return (project_root() / p).resolve()
+
+
+def search_folders() -> list[Path]:
+    """Where a relative path is looked up: the working directory, then each folder above it."""
+    return [Path.cwd(), *Path.cwd().parents]
 
 
 def project_root() -> Path:

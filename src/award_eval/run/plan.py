@@ -20,7 +20,8 @@ A plan is YAML; paths in it are relative to the plan file. Example::
         as: code                      # the notebook parameter that receives the item
 
 Everything that can be wrong with a plan is found by :func:`load_plan` and
-:func:`check_parameters` before any notebook runs, with one line naming the plan file, the place
+:func:`check_parameters` (names and types against each notebook's parameters cell, values against
+its schema in :mod:`award_eval.parameters`) before any notebook runs, with one line naming the plan file, the place
 in it (``evaluations[2].foreach``), the value and what was expected.
 
 Parameters named in :data:`PATH_PARAMETERS` are resolved against the plan's folder, so a
@@ -46,6 +47,7 @@ from pydantic import (
 from award_eval.criteria import Label
 from award_eval.errors import InputError
 from award_eval.io.yaml import parse as parse_yaml
+from award_eval.parameters import SCHEMAS, parameter_error, problem
 
 PATH_PARAMETERS = ("criteria", "data_dir")
 #: Given by the run itself, to notebooks that declare them: the evaluation's id and its output folder.
@@ -342,7 +344,27 @@ def check_parameters(plan: Plan) -> dict[Path, dict[str, dict]]:
             notebooks = ", ".join(sorted({p.name for p in declared}))
             raise InputError(path, f"a parameter declared by at least one notebook of the plan ({notebooks})",
                              yaml_path=f"defaults.{name}", value=name)
+    for spec in plan.evaluations:
+        _check_values(plan, spec, declared[spec.notebook])
     return declared
+
+
+def _check_values(plan: Plan, spec: EvaluationSpec, decl: dict[str, dict]) -> None:
+    """The values ``spec``'s notebook receives against its schema (:data:`award_eval.parameters.SCHEMAS`,
+    found by the notebook's name): allowed values, types, ranges, existing files, existing codes."""
+    if spec.notebook.stem not in SCHEMAS:
+        return
+    found = problem(spec.notebook.stem, notebook_parameters(plan, spec, decl))
+    if found is None:
+        return
+    if found.name == spec.item_parameter:
+        where = f"evaluations[{spec.entry}].foreach"
+    elif found.name in spec.parameters:
+        where = f"evaluations[{spec.entry}].parameters.{found.name}"
+    else:
+        where = f"defaults.{found.name}"
+    raise parameter_error(plan.source, found, yaml_path=where,
+                          context=f" (evaluation {spec.id!r}, {spec.notebook.name})")
 
 
 def _check_type(plan: Plan, spec: EvaluationSpec, name: str, value: Any, decl: dict, where: str) -> None:

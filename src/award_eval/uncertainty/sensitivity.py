@@ -31,6 +31,19 @@ from award_eval.uncertainty.sampling import (
 
 SOBOL_COLUMNS = ["output", "unit", "input", "S1", "S1_conf", "ST", "ST_conf"]
 UNUSED = "(unused)"
+#: An output whose spread is at most this share of its magnitude is constant (float noise, not variance).
+CONSTANT_RTOL = 1e-9
+
+
+def is_constant(y: np.ndarray, rtol: float = CONSTANT_RTOL) -> bool:
+    """Whether ``y`` is constant up to float noise: max − min ≤ ``rtol`` · max |y|.
+
+    A unit best on every criterion scores 100 under every weight set, give or take ~1e-13 of
+    rounding in the weighted sum; an exact test would hand that noise to SALib, whose indices of
+    noise are meaningless (S1 > 1), where 0 is right.
+    """
+    y = np.asarray(y, dtype=float)
+    return bool(np.ptp(y) <= rtol * np.max(np.abs(y)))
 
 
 def _factors(tree: Tree, src, methods: Sequence, weights: str | None, concentration: float,
@@ -137,7 +150,7 @@ def sobol(normalised: pd.DataFrame, framework: Any, *, n: int = 512, seed: int =
     ``"rank"`` (one block per unit) or ``"score"`` (the nominal winner's score); ``input`` is
     ``weights:<aggregate>``, ``aggregation``, ``normalisation`` or ``jurors``; ``*_conf`` is the
     half-width of the bootstrap confidence interval at ``conf_level``. An output that never
-    changes gets indices 0. Indices are estimates: small negative values mean 0.
+    changes (within a relative tolerance, :func:`is_constant`) gets indices 0. Indices are estimates: small negative values mean 0.
     """
     from SALib.analyze import sobol as sobol_analyze
     from SALib.sample import sobol as sobol_sample
@@ -182,7 +195,7 @@ def sobol(normalised: pd.DataFrame, framework: Any, *, n: int = 512, seed: int =
     rows_out = []
     outputs = [("rank", u, ranks[:, i]) for i, u in enumerate(wanted)] + [("score", all_units[winner], score)]
     for output, unit, y in outputs:
-        if np.ptp(y) == 0:
+        if is_constant(y):
             si = {k: np.zeros(len(order)) for k in ("S1", "S1_conf", "ST", "ST_conf")}
         else:
             with warnings.catch_warnings():
