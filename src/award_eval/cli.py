@@ -198,7 +198,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"award-eval: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt as exc:
-        print(f"award-eval: {exc or 'interrupted'}", file=sys.stderr)
+        print(f"award-eval: {str(exc) or 'interrupted'}", file=sys.stderr)
         return 130
 
 
