@@ -9,12 +9,14 @@ from __future__ import annotations
 import hashlib
 import io
 import os
+import re
+import tempfile
 from pathlib import Path
 
 import matplotlib
 import pytest
 
-from .conftest import DEMO
+from .conftest import DEMO, ROOT
 from .test_plan import write_notebook
 
 from award_eval.cli import main
@@ -186,3 +188,32 @@ def test_labels_with_dollars_are_drawn_as_plain_text(label, framework):
         texts = [t.get_text() for ax in fig.axes for t in ax.get_yticklabels()]
         plt.close(fig)
         assert any(plots._plain(label) in text for text in texts), texts
+
+
+# ------------------------------------------------------------------------------------------------
+# Local paths: none in a run folder
+# ------------------------------------------------------------------------------------------------
+
+_BASE64 = re.compile(r"[A-Za-z0-9+/=\n]{200,}")
+
+
+def test_a_run_folder_holds_no_local_folder(demo_cli_run):
+    """`grep` for the home folder, the temporary folder, the checkout and the run folder itself over
+    the session's demo run finds nothing (embedded images' base64 left out: it can spell anything)."""
+    out, res = demo_cli_run
+    assert res.returncode == 0, res.stderr[-3000:]
+    needles = {str(Path.home()), tempfile.gettempdir(), str(ROOT), str(out)} - {"/", ""}
+    found = []
+    files = [p for p in out.rglob("*") if p.is_file()]
+    assert len(files) > 100
+    for path in files:
+        text = _BASE64.sub("", path.read_bytes().decode("utf-8", errors="replace"))
+        found += [(str(path.relative_to(out)), n) for n in needles if n in text]
+    assert not found, found[:20]
+    # the executed notebook's parameters are relative: to the plan's folder, and '.' for its own folder
+    import nbformat
+
+    nb = nbformat.read(str(out / "overall" / "notebook.ipynb"), as_version=4)
+    injected = next(c.source for c in nb.cells if "injected-parameters" in c.metadata.get("tags", []))
+    assert 'criteria = "../../criteria/digitaliseringskommun.yaml"' in injected
+    assert 'data_dir = "."' in injected and 'output_dir = "."' in injected

@@ -28,6 +28,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import json
+import logging
 import os
 import re
 import shutil
@@ -399,12 +400,10 @@ def _scrub_outputs(ctx: RunContext, spec: EvaluationSpec, work: Path) -> Any:
     exact[str(spec.notebook)] = Path(os.path.relpath(spec.notebook, ctx.plan.folder)).as_posix()
     exact[str(work)] = "."
     last = privacy_pass(ctx, spec, work)
-    order = sorted(exact, key=len, reverse=True)
+    pattern = re.compile("|".join(re.escape(v) + r"(?![\w.-])" for v in sorted(exact, key=len, reverse=True)))
 
     def scrub(text: str) -> str:
-        for value in order:
-            text = text.replace(value, exact[value])
-        return last(text)
+        return last(pattern.sub(lambda m: exact[m.group(0)], text))
 
     executed = work / "notebook.ipynb"
     if executed.is_file():
@@ -538,12 +537,15 @@ class TaskInputs:
     temporary folder and runs there.
 
     ``files``: path inside the bundle → bytes; ``places``: a path of the plan (absolute, as the
-    plan resolved it) → its place in the bundle. A data folder travels with the regular files at
-    its top level (what :func:`~award_eval.data.load_award_data` and the notebooks read).
+    plan resolved it) → its place in the bundle; ``plan_dir``: where the plan's folder is in the
+    bundle. Every input keeps its place relative to the plan's folder (``../../criteria/x.yaml``),
+    so the manifest, the reports and the executed notebook say on a worker what they say locally.
+    A data folder travels with the regular files at its top level (what the loaders read).
     """
 
     files: dict[str, bytes]
     places: dict[str, str]
+    plan_dir: str
 
     @classmethod
     def pack(cls, plan: Plan) -> "TaskInputs":
@@ -551,19 +553,23 @@ class TaskInputs:
         for params in [plan.defaults, *(s.parameters for s in plan.evaluations)]:
             paths += [v for k, v in params.items() if k in PATH_PARAMETERS and isinstance(v, str) and os.path.isabs(v)]
         paths += [str(s.notebook) for s in plan.evaluations]
+        paths = [p for p in dict.fromkeys(paths) if Path(p).exists()]
+        rel = {p: Path(os.path.relpath(p, plan.folder)) for p in paths}
+        depth = max([sum(1 for part in r.parts if part == "..") for r in rel.values()] or [0])
+        plan_dir = Path("plan", *["_"] * depth)
         files: dict[str, bytes] = {}
         places: dict[str, str] = {}
-        for i, value in enumerate(dict.fromkeys(paths)):
+        for value in paths:
+            place = Path(os.path.normpath(plan_dir / rel[value])).as_posix()
+            places[value] = place
             path = Path(value)
             if path.is_dir():
-                places[value] = f"in{i}"
                 for f in sorted(path.iterdir()):
                     if f.is_file() and not f.name.startswith("."):
-                        files[f"in{i}/{f.name}"] = f.read_bytes()
-            elif path.is_file():
-                places[value] = f"in{i}/{path.name}"
-                files[places[value]] = path.read_bytes()
-        return cls(files, places)
+                        files[f"{place}/{f.name}"] = f.read_bytes()
+            else:
+                files[place] = path.read_bytes()
+        return cls(files, places, plan_dir.as_posix())
 
     def unpack(self, ctx: RunContext, spec: EvaluationSpec, root: Path) -> tuple[RunContext, EvaluationSpec]:
         """Write the inputs under ``root``; the context and spec with their paths pointing there."""
@@ -582,7 +588,8 @@ class TaskInputs:
                 return Path(here[str(path)])
             return Path(here[str(path.parent)]) / path.name if str(path.parent) in here else path
 
-        plan = ctx.plan.model_copy(update={"defaults": move(ctx.plan.defaults), "source": root / "plan.yaml"})
+        source = root / self.plan_dir / (ctx.plan.source.name if ctx.plan.source else "plan.yaml")
+        plan = ctx.plan.model_copy(update={"defaults": move(ctx.plan.defaults), "source": source})
         local = spec.model_copy(update={"notebook": moved(spec.notebook), "parameters": move(spec.parameters)})
         data = ctx.data
         if data is not None:
@@ -794,6 +801,9 @@ def run_plan(plan: Plan, out_dir: str | Path, jobs: int | None = None, progress:
     return result
 
 
+_KERNEL_LOGGERS = ("papermill", "traitlets", "nbclient")
+
+
 def _execute(ctx: RunContext, executor: Any, todo: list[EvaluationSpec], outcomes: dict[str, Outcome],
              result: RunResult, digests: dict[str, str], out_dir: Path, progress: bool, started: float,
              signals: _Signals | None = None) -> None:
@@ -836,6 +846,9 @@ def _execute(ctx: RunContext, executor: Any, todo: list[EvaluationSpec], outcome
         result.kernel_start = executor.kernel_start
     except KeyboardInterrupt:
         bar.set_description("award-eval: stopping")
+        # the kernels are killed on purpose: no "Kernel died" line from papermill/nbclient per kernel
+        for name in _KERNEL_LOGGERS:
+            logging.getLogger(name).disabled = True
         executor.interrupt()
         executor.close()
         for fut, spec in pending.items():  # finished while stopping: keep what is complete
@@ -854,3 +867,5 @@ def _execute(ctx: RunContext, executor: Any, todo: list[EvaluationSpec], outcome
     finally:
         executor.close()
         bar.close()
+        for name in _KERNEL_LOGGERS:
+            logging.getLogger(name).disabled = False
