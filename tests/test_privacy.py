@@ -99,7 +99,7 @@ LEAKY_COMMENTS = [
     "Som anna berg påpekade: bra.", "ANNA BERG håller med Björn.", "Carin\u00a0Ek och lind tycker lika.",
     "Fråga David.Holm@example.org eller elin sjö.", "Fredrik\u202fÅs: tveksam; bjorn lind också.",
     "Greta var jävig? Nej, det var NORD som frågade.", "Holm \u202eNAM\u202c skrev till kontakt@varmdo.se.",
-    "Enligt Sjö och Ås, samt carin.",
+    "Enligt Sjö och Ås, samt carin; Berg likaså.",
 ]
 _BASE64 = re.compile(r"[A-Za-z0-9+/=\n]{200,}")
 _EMAIL = re.compile(r"[\w.%+-]+@[\w-]+(?:\.[\w-]+)+")
@@ -166,6 +166,9 @@ def test_an_anonymised_run_holds_no_juror_name_in_any_form(anonymised_run):
     assert {"jury/report.html", "jury/notebook.ipynb", "profile-0120/report.html", "profile-0120/notebook.ipynb",
             "index.html", "manifest.json"} <= set(texts)
     leaks = [(name, m.group(0)) for name, text in texts.items() for form in name_forms() for m in form.finditer(text)]
+    # Berg is also a municipality: the national position lists all 290 by name (a place, not the juror)
+    places = set(pd.read_csv(data / "municipalities.csv", comment="#", dtype=str)["name"])
+    leaks = [(name, hit) for name, hit in leaks if not (name.endswith("national_position.csv") and hit in places)]
     assert not leaks, leaks[:20]
     emails = [(name, m.group(0)) for name, text in texts.items() for m in _EMAIL.finditer(text)]
     assert not emails, emails[:20]
