@@ -217,3 +217,29 @@ def test_a_run_folder_holds_no_local_folder(demo_cli_run):
     injected = next(c.source for c in nb.cells if "injected-parameters" in c.metadata.get("tags", []))
     assert 'criteria = "../../criteria/digitaliseringskommun.yaml"' in injected
     assert 'data_dir = "."' in injected and 'output_dir = "."' in injected
+
+
+def test_a_criterion_label_with_dollars_runs_through_the_uncertainty_and_ranking_notebooks(tmp_path):
+    """The corpus case: a criterion label holding `$…$` once made the uncertainty evaluation fail
+    (matplotlib's mathtext ParseException); "Kostnad i $" is ordinary text. Both run, for real."""
+    import subprocess
+    import sys
+
+    from .conftest import CRITERIA
+
+    label = r"Kultur $\frac{1}{$ och $x$, Kostnad i $"
+    text = CRITERIA.read_text(encoding="utf-8")
+    assert "    sv: Kultur, kompetens och digital mognad\n" in text
+    (tmp_path / "criteria.yaml").write_text(text.replace("    sv: Kultur, kompetens och digital mognad\n",
+                                                         f"    sv: '{label}'\n"), encoding="utf-8")
+    plan = tmp_path / "plan.yaml"
+    plan.write_text(f"""award: digitaliseringskommun
+defaults: {{criteria: criteria.yaml, data_dir: {DEMO}, lang: sv, seed: 42}}
+evaluations:
+  - {{id: uncertainty, notebook: {ROOT / 'notebooks' / 'uncertainty.ipynb'}, parameters: {{n: 400, sobol_n: 64}}}}
+  - {{id: overall, notebook: {ROOT / 'notebooks' / 'evaluate.ipynb'}}}
+""", encoding="utf-8")
+    res = subprocess.run([sys.executable, "-m", "award_eval.cli", "run", str(plan), "--out", str(tmp_path / "out"),
+                          "--jobs", "2", "--quiet"], cwd=ROOT, capture_output=True, text=True, timeout=900)
+    assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-2000:]
+    assert "2 done" in res.stdout
