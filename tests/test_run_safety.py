@@ -124,7 +124,7 @@ def _out_case(award: Path, tmp_path: Path, case: str) -> tuple[list[str], str]:
     if case == "out is the plan's folder":
         return ["run", str(plan), "--out", str(award)], "neither is nor holds an input folder"
     if case == "out inside the data folder":
-        return ["run", str(plan), "--out", str(award / "data" / "runs")], "outside the plan's data"
+        return ["run", str(plan), "--out", str(award / "data" / "runs")], "outside the plan's data folder"
     if case == "out is a file":
         return ["run", str(plan), "--out", str(award / "data" / "nominees.csv")], "not a file"
     if case == "out below a file":
@@ -227,7 +227,7 @@ def test_a_criterion_label_with_dollars_runs_through_the_uncertainty_and_ranking
 
     from .conftest import CRITERIA
 
-    label = r"Kultur $\frac{1}{$ och $x$, Kostnad i $"
+    label = r"Kultur $\frac{1}{$ och $x$ mognad"
     text = CRITERIA.read_text(encoding="utf-8")
     assert "    sv: Kultur, kompetens och digital mognad\n" in text
     (tmp_path / "criteria.yaml").write_text(text.replace("    sv: Kultur, kompetens och digital mognad\n",

@@ -213,22 +213,24 @@ def _locked(out_dir: Path) -> Iterator[None]:
 
 def input_folders(plan: Plan) -> tuple[list[Path], list[Path]]:
     """The folders a run reads: (those ``--out`` may not be or contain: the plan's, the notebooks',
-    the criteria's and the data's; those it may not be inside either: the criteria's and the data's)."""
-    kept: set[Path] = set()
+    the criteria's and the data's; those it may not be inside either: the data folders)."""
+    read: set[Path] = {plan.folder.resolve()} | {Path(s.notebook).resolve().parent for s in plan.evaluations}
+    data: set[Path] = set()
     for params in [plan.defaults, *(s.parameters for s in plan.evaluations)]:
         for key in PATH_PARAMETERS:
             value = params.get(key)
             if isinstance(value, str) and value:
                 path = Path(value).resolve()
-                kept.add(path if key == "data_dir" or path.is_dir() else path.parent)
-    read = kept | {plan.folder.resolve()} | {Path(s.notebook).resolve().parent for s in plan.evaluations}
-    return sorted(read), sorted(kept)
+                folder = path if key == "data_dir" or path.is_dir() else path.parent
+                read.add(folder)
+                if key == "data_dir":
+                    data.add(folder)
+    return sorted(read), sorted(data)
 
 
 def check_output_dir(plan: Plan, out_dir: str | Path) -> Path:
     """``--out`` as a folder the run may write: not a file, not below a file, writable, and apart
-    from the inputs (never one of their folders, nor above one, nor inside the data or criteria
-    folder). Raises :class:`InputError` before anything starts; returns the resolved folder."""
+    from the inputs (never one of their folders, nor above one, nor inside a data folder). Raises :class:`InputError` before anything starts; returns the resolved folder."""
     given = Path(out_dir)
     out = given.resolve()
     for parent in [out, *out.parents]:
@@ -236,15 +238,15 @@ def check_output_dir(plan: Plan, out_dir: str | Path) -> Path:
             expected = "a folder for the reports, not a file" if parent == out else \
                 f"a folder path (its part {str(parent)!r} is a file)"
             raise InputError("--out", expected, value=str(given))
-    read, kept = input_folders(plan)
+    read, data = input_folders(plan)
     for folder in read:
         if out == folder or out in folder.parents:
             raise InputError("--out", f"a folder that neither is nor holds an input folder ({folder.name or folder} "
                              "is read by the plan; outputs never go among the inputs)", value=str(given))
-    for folder in kept:
+    for folder in data:
         if folder in out.parents:
-            raise InputError("--out", f"a folder outside the plan's data and criteria folders ({folder.name} is "
-                             "an input folder; nothing is ever written into it)", value=str(given))
+            raise InputError("--out", f"a folder outside the plan's data folder ({folder.name}: nothing is ever "
+                             "written into it)", value=str(given))
     existing = next(p for p in [out, *out.parents] if p.exists())
     if not os.access(existing, os.W_OK | os.X_OK):
         raise InputError("--out", f"a folder this user may write in ({existing} is read-only)", value=str(given))
