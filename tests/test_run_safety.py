@@ -243,3 +243,18 @@ evaluations:
                           "--jobs", "2", "--quiet"], cwd=ROOT, capture_output=True, text=True, timeout=900)
     assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-2000:]
     assert "2 done" in res.stdout
+
+
+def test_a_path_outside_the_plans_tree_travels_without_local_folders(award, tmp_path):
+    """A plan in /tmp naming inputs elsewhere: relative to the plan would read ``../../work/…`` or
+    ``../../home/ann/…``; such a path is given relative to a local root, or by its name."""
+    from award_eval.run.context import portable_path
+    from award_eval.run.plan import load_plan
+
+    from .conftest import CRITERIA
+
+    plan = load_plan(write(award, "  - {id: a, notebook: small.ipynb}\n"))
+    assert portable_path(plan, str(award / "data")) == "data"
+    if Path(os.path.commonpath([str(CRITERIA), str(award)])) == Path("/"):
+        away = portable_path(plan, str(CRITERIA))
+        assert not away.startswith("..") and not os.path.isabs(away) and away.endswith("digitaliseringskommun.yaml")

@@ -53,6 +53,7 @@ from award_eval.run.context import (
     evaluation_hash,
     kernel_name,
     portable_parameters,
+    portable_path,
     prepare,
 )
 from award_eval.run.plan import (
@@ -318,7 +319,7 @@ def _output_files(work: Path) -> dict[str, str]:
 def _new_outcome(ctx: RunContext, spec: EvaluationSpec, digest: str, status: str = "pending") -> Outcome:
     params = notebook_parameters(ctx.plan, spec, ctx.declared.get(spec.notebook, {}))
     return Outcome(id=spec.id, status=status, hash=digest, group=spec.group,
-                   notebook=Path(os.path.relpath(spec.notebook, ctx.plan.folder)).as_posix(),
+                   notebook=portable_path(ctx.plan, str(spec.notebook)),
                    notebook_sha256=_file_hash(spec.notebook),
                    parameters=portable_parameters(ctx.plan, params))
 
@@ -399,7 +400,7 @@ def _scrub_outputs(ctx: RunContext, spec: EvaluationSpec, work: Path) -> Any:
     params = notebook_parameters(ctx.plan, spec, ctx.declared.get(spec.notebook, {}))
     exact = {value: portable for key, value in params.items() if key in PATH_PARAMETERS and isinstance(value, str)
              and os.path.isabs(value) for portable in [portable_parameters(ctx.plan, {key: value})[key]]}
-    exact[str(spec.notebook)] = Path(os.path.relpath(spec.notebook, ctx.plan.folder)).as_posix()
+    exact[str(spec.notebook)] = portable_path(ctx.plan, str(spec.notebook))
     exact[str(work)] = "."
     last = privacy_pass(ctx, spec, work)
     pattern = re.compile("|".join(re.escape(v) + r"(?![\w.-])" for v in sorted(exact, key=len, reverse=True)))
