@@ -231,7 +231,8 @@ def input_folders(plan: Plan) -> tuple[list[Path], list[Path]]:
 
 def check_output_dir(plan: Plan, out_dir: str | Path) -> Path:
     """``--out`` as a folder the run may write: not a file, not below a file, writable, and apart
-    from the inputs (never one of their folders, nor above one, nor inside a data folder). Raises :class:`InputError` before anything starts; returns the resolved folder."""
+    from the inputs (never one of their folders, nor above one, nor inside a data folder).
+    Raises :class:`InputError` before anything starts; returns the resolved folder."""
     given = Path(out_dir)
     out = given.resolve()
     for parent in [out, *out.parents]:
@@ -582,7 +583,8 @@ class TaskInputs:
         here = {value: str(root / place) for value, place in self.places.items()}
 
         def move(params: dict[str, Any]) -> dict[str, Any]:
-            return {k: (here.get(v, v) if k in PATH_PARAMETERS and isinstance(v, str) else v) for k, v in params.items()}
+            return {k: (here.get(v, v) if k in PATH_PARAMETERS and isinstance(v, str) else v)
+                    for k, v in params.items()}
 
         def moved(path: Path | None) -> Path | None:
             if path is None:
@@ -647,9 +649,9 @@ class _DaskExecutor:
         return "/".join(sorted(self.methods)) or self.requested
 
     def submit(self, spec: EvaluationSpec, digest: str) -> Future:
-        dfut = self.client.submit(_dask_task, self.ctx_future, self.inputs_future, spec, digest, self.run_id, self.kernel, self.requested,
-                                  self.warmup, self.timeout, key=f"award-eval-{spec.id}-{self.run_id[:8]}", pure=False,
-                                  retries=0)
+        dfut = self.client.submit(_dask_task, self.ctx_future, self.inputs_future, spec, digest, self.run_id,
+                                  self.kernel, self.requested, self.warmup, self.timeout,
+                                  key=f"award-eval-{spec.id}-{self.run_id[:8]}", pure=False, retries=0)
         self.futures.append(dfut)
         fut: Future = Future()
 

@@ -161,7 +161,8 @@ def _read_yaml(path: Path) -> Any:
     except UnicodeDecodeError as exc:
         raise InputError(path, f"a plan file in UTF-8 (byte {exc.start + 1} is not UTF-8)", has_value=False) from None
     except OSError as exc:
-        raise InputError(path, f"a readable plan file ({exc.strerror or type(exc).__name__})", has_value=False) from None
+        raise InputError(path, f"a readable plan file ({exc.strerror or type(exc).__name__})",
+                         has_value=False) from None
     return parse_yaml(text, path)
 
 
