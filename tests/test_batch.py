@@ -310,31 +310,70 @@ def test_one_run_at_a_time_per_output_folder(tmp_path):
 # Interruptions: Ctrl-C and SIGKILL
 # ------------------------------------------------------------------------------------------------
 
-@pytest.mark.skipif(not LINUX, reason="reads /proc")
-def test_ctrl_c_stops_cleanly(tmp_path):
-    nb = small_notebook(tmp_path)
-    plan = write_plan(tmp_path, f"  - {{id: 's-{{item}}', notebook: {nb}, foreach: [a, b, c, d, e, f, g, h], "
-                                f"as: code, parameters: {{sleep: 2}}}}\n")
-    out = tmp_path / "out"
-    proc = popen_cli("run", str(plan), "--out", str(out), "--jobs", "2", "--quiet")
-    try:
-        assert wait_until(lambda: len(completed(out)) >= 1 and len(descendants(proc.pid)) >= 3, 120), proc.stderr
-        below = descendants(proc.pid)
-        proc.send_signal(signal.SIGINT)
-        _, err = proc.communicate(timeout=60)
-    finally:
-        proc.kill()
-    assert proc.returncode == 130 and "interrupted" in err and "Traceback" not in err, err
-    assert "run the same command again" in err
+GATED_PARAMS = 'code: str = "a"\nmarks: str = "."\noutput_dir: str = "."\nevaluation_id: str = ""\n'
+GATED_BODY = ("import pathlib, time\n"
+              "marks_dir = pathlib.Path(marks)\n"
+              "if code != 'a':  # every evaluation but the first says it runs, then waits for the gate\n"
+              "    (marks_dir / f'running-{code}').write_text('')\n"
+              "    deadline = time.monotonic() + 300\n"
+              "    while not (marks_dir / 'go').exists() and time.monotonic() < deadline:\n"
+              "        time.sleep(0.05)\n"
+              "pathlib.Path(output_dir, 'result.csv').write_text(f'code\\n{code}\\n')\n")
+GATED_ITEMS = "abcdefgh"
+
+
+def gated_run(tmp_path: Path) -> tuple[Path, Path, Path]:
+    """A plan whose evaluation ``s-a`` completes at once and ``s-b`` … ``s-h`` wait until the file
+    ``marks/go`` exists, each first writing ``marks/running-<item>``: a Ctrl-C test waits for
+    these states (one complete, others running), never for a time, and the run cannot finish
+    before the signal however loaded the machine is."""
+    nb = write_notebook(tmp_path / "gated.ipynb", GATED_PARAMS, GATED_BODY)
+    marks = tmp_path / "marks"
+    marks.mkdir()
+    plan = write_plan(tmp_path, f"  - {{id: 's-{{item}}', notebook: {nb}, foreach: [{', '.join(GATED_ITEMS)}], "
+                                f"as: code, parameters: {{marks: '{marks}'}}}}\n")
+    return plan, tmp_path / "out", marks
+
+
+def running(marks: Path) -> bool:
+    return any(marks.glob("running-*"))
+
+
+def check_stopped_cleanly(plan: Path, out: Path, marks: Path, err: str, below: list[int]) -> None:
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("award-eval: interrupted: 1 of 8 evaluations complete"), err
+    assert "Traceback" not in err and "run the same command again" in err and "manifest.json" in err
     assert wait_until(lambda: not any(alive(p) for p in below), 10), "kernels left running"
     assert not list(out.glob(".tmp-*")) and not list(out.glob(".old-*")) and not list(out.glob(".*.tmp"))
     check_no_half_written_file(out)
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
-    done = completed(out)
-    assert not manifest["run"]["complete"] and 1 <= len(done) < 8
-    assert sorted(e["id"] for e in manifest["evaluations"] if e["status"] == "done") == done
+    assert not manifest["run"]["complete"] and completed(out) == ["s-a"]
+    assert [e["id"] for e in manifest["evaluations"] if e["status"] == "done"] == ["s-a"]
+    (marks / "go").write_text("")
     rerun = run_plan(load_plan(plan), out, jobs=2, progress=False, warmup=())
-    assert len(rerun.skipped) == len(done) and len(rerun.ran) == 8 - len(done)
+    assert [o.id for o in rerun.skipped] == ["s-a"] and len(rerun.ran) == 7
+
+
+@pytest.mark.skipif(not LINUX, reason="reads /proc")
+@pytest.mark.parametrize("presses", [1, 2])
+def test_ctrl_c_stops_cleanly(tmp_path, presses):
+    """Ctrl-C once, or twice 0.3 s apart (the second while the run stops): exit 130, one line,
+    the manifest records what completed, no kernel left, and the same command finishes the run."""
+    plan, out, marks = gated_run(tmp_path)
+    proc = popen_cli("run", str(plan), "--out", str(out), "--jobs", "2", "--quiet")
+    try:
+        assert wait_until(lambda: completed(out) == ["s-a"] and running(marks), 300), proc.stderr
+        below = descendants(proc.pid)
+        proc.send_signal(signal.SIGINT)
+        if presses == 2:
+            time.sleep(0.3)
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=120)
+    finally:
+        proc.kill()
+    assert proc.returncode == 130, err
+    check_stopped_cleanly(plan, out, marks, err, below)
 
 
 @pytest.mark.skipif(not LINUX, reason="reads /proc")

@@ -5,6 +5,7 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from .conftest import DEMO, ROOT
@@ -67,3 +68,47 @@ def test_an_unreachable_scheduler_is_one_line_and_exit_2(tmp_path):
     assert len(lines) == 1 and "Traceback" not in res.stderr and "tcp://127.0.0.1:9" in lines[0], res.stderr
     assert lines[0].startswith("award-eval: error: --dask: value 'tcp://127.0.0.1:9'")
     assert not (tmp_path / "out").exists()
+
+
+def test_a_task_carries_its_inputs_and_needs_no_shared_folder(tmp_path, demo_cli_run):
+    """The plan's folders are deleted before the task runs: the worker has only the bytes the task
+    carries (criteria, data folder, notebook), unpacked in a temporary folder of its own."""
+    import shutil
+
+    from award_eval.run.batch import TaskInputs, _close_worker_pools, _dask_task
+    from award_eval.run.context import evaluation_hash, kernel_name, prepare
+
+    from .conftest import CRITERIA
+
+    src = tmp_path / "award"
+    (src / "data").mkdir(parents=True)
+    for f in DEMO.glob("*.csv"):
+        shutil.copy(f, src / "data" / f.name)
+    shutil.copy(CRITERIA, src / "criteria.yaml")
+    shutil.copy(ROOT / "notebooks" / "evaluate.ipynb", src / "evaluate.ipynb")
+    (src / "plan.yaml").write_text("award: digitaliseringskommun\n"
+                                   "defaults: {criteria: criteria.yaml, data_dir: data, lang: sv, seed: 42}\n"
+                                   "evaluations:\n  - {id: overall, notebook: evaluate.ipynb}\n", encoding="utf-8")
+    plan = load_plan(src / "plan.yaml")
+    ctx = prepare(plan)
+    spec = plan.evaluations[0]
+    kernel = kernel_name()
+    digest = evaluation_hash(ctx, spec, kernel)
+    inputs = TaskInputs.pack(plan)
+    assert {"criteria.yaml", "evaluate.ipynb", "jury_scores.csv"} <= {Path(n).name for n in inputs.files}
+    shutil.rmtree(src)  # nothing of the plan is left on this machine but the task's bytes
+
+    worker_dir = tmp_path / "worker"
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None,
+                                  local_directory=str(worker_dir)) as cluster, distributed.Client(cluster) as client:
+        try:
+            rec, files, _ = client.submit(_dask_task, ctx, inputs, spec, digest, "t", kernel, "auto", None, 900,
+                                          pure=False).result()
+        finally:
+            client.run(_close_worker_pools, "t")
+    assert rec["status"] == "done", rec
+    local_dir, local_res = demo_cli_run  # the demo plan's `overall`: the same notebook, criteria, data and seed
+    assert local_res.returncode == 0, local_res.stderr[-3000:]
+    for name in ("ranking.csv", "criterion_scores.csv"):
+        assert files[name] == (local_dir / "overall" / name).read_bytes(), name
+    assert not src.exists()

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
+import threading
 from pathlib import Path
 
 from award_eval.errors import AwardEvalError, EvaluationFailed, InputError, PlanError
@@ -190,7 +192,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"award-eval: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt as exc:
-        print(f"award-eval: {exc or 'interrupted'}", file=sys.stderr)
+        if threading.current_thread() is threading.main_thread():  # a further Ctrl-C cannot cut the line short
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+        print(f"award-eval: {str(exc) or 'interrupted'}", file=sys.stderr)
         return 130
 
 

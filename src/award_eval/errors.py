@@ -141,10 +141,12 @@ class KoladaError(AwardEvalError):
 class RunInterrupted(KeyboardInterrupt):
     """Ctrl-C or SIGTERM stopped a run; ``result`` holds what completed (the manifest says the same)."""
 
-    def __init__(self, result: Any) -> None:
-        super().__init__(f"interrupted: {result.complete_count} of {len(result.outcomes)} evaluations complete; "
-                         "run the same command again to finish")
+    def __init__(self, result: Any, signals: int = 1) -> None:
+        again = f" (Ctrl-C pressed {signals} times: the run still stopped cleanly)" if signals > 1 else ""
+        super().__init__(f"interrupted: {result.complete_count} of {len(result.outcomes)} evaluations complete, "
+                         f"recorded in manifest.json{again}; run the same command again to finish")
         self.result = result
+        self.signals = signals
 
 
 # --- kernels ----------------------------------------------------------------------------------

@@ -1,7 +1,6 @@
 """Jury scores: read and check them (scores), aggregate and compare them (aggregate), agreement (reliability)."""
 from award_eval.jury.aggregate import (  # noqa: F401
     agreement,
-    anonymise,
     constant_jurors,
     criterion_scores,
     disagreement,

@@ -235,9 +235,3 @@ def _complete_targets(data: pd.DataFrame, target: str) -> pd.DataFrame:
     counts = data.groupby(target)["juror"].nunique()
     keep = counts.index[counts == jurors]
     return data[data[target].isin(keep)]
-
-
-def anonymise(frame: pd.DataFrame, jurors: Sequence[str], column: str = "juror") -> pd.DataFrame:
-    """Replace juror names by J1…Jn (in the order of ``jurors``) for reviewer-facing output."""
-    mapping = {name: f"J{i}" for i, name in enumerate(jurors, 1)}
-    return frame.assign(**{column: frame[column].map(mapping).fillna(frame[column])})

@@ -1,7 +1,8 @@
 """Matplotlib figures, one function per figure, each returning a Figure (no global state).
 
-Names and labels from data files are drawn as plain text: mathtext is off inside every figure
-function, so a name holding ``$`` cannot be parsed as a formula. Labels are in the report's
+Names and labels from data files are drawn as plain text: every one passes :func:`_plain`, which
+escapes ``$`` (``\\$``), so a label holding ``$…$`` is never parsed as a formula, whenever
+matplotlib draws it (tick labels are made at draw time, outside any rc context). Labels are in the report's
 language; numbers on the figures use its decimal mark.
 """
 from __future__ import annotations
@@ -22,12 +23,21 @@ from award_eval.i18n import Lang, fmt_number, skr_group_name, t
 ACCENT = "#2b6f9e"  # the report's accent (the evaluated municipality, the bars)
 PEER = "#d55e00"  # peers' median (colour-blind safe against the accent)
 MUTED = "#9aa5b1"
-FIGURE_RC = {"text.parse_math": False, "font.size": 10, "axes.titlesize": 11, "axes.titleweight": "bold",
+FIGURE_RC = {"font.size": 10, "axes.titlesize": 11, "axes.titleweight": "bold",
              "axes.titlelocation": "left", "svg.hashsalt": "award_eval"}
 
 
+def _plain(text: object) -> str:
+    """``text`` as matplotlib draws it literally: every ``$`` escaped, so no mathtext is parsed."""
+    return str(text).replace("\\$", "$").replace("$", "\\$")
+
+
+def _unplain(text: str) -> str:
+    return text.replace("\\$", "$")
+
+
 def _plain_text(func):
-    """Run a figure function with mathtext off and the report's figure style."""
+    """Run a figure function with the report's figure style (user text goes through :func:`_plain`)."""
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
         with plt.rc_context(FIGURE_RC):
@@ -36,7 +46,7 @@ def _plain_text(func):
 
 
 def _wrap(text: str, width: int = 34) -> str:
-    return "\n".join(textwrap.wrap(str(text), width)) or str(text)
+    return _plain("\n".join(textwrap.wrap(str(text), width)) or str(text))
 
 
 @_plain_text
@@ -44,7 +54,7 @@ def ranking_bar(ranking: pd.DataFrame, lang: Lang = "sv") -> Figure:
     """Horizontal bars of the total score, best at the top, rank in the label."""
     data = ranking.sort_values(["rank", "code"], ascending=[False, False])
     fig, ax = plt.subplots(figsize=(9.4, 0.42 * len(data) + 1.2), layout="constrained")
-    labels = [f"{r}. {n}" for r, n in zip(data["rank"], data["name"])]
+    labels = [_plain(f"{r}. {n}") for r, n in zip(data["rank"], data["name"])]
     ax.barh(labels, data["score"], color=ACCENT)
     for y, score in enumerate(data["score"]):
         ax.text(score + 0.8, y, fmt_number(score, lang, 1), va="center", fontsize=9)
@@ -68,7 +78,7 @@ def criteria_heatmap(scores: pd.DataFrame, framework: Framework, ranking: pd.Dat
     fig, ax = plt.subplots(figsize=(3.4 + 0.72 * len(order), 0.46 * len(crit) + 1.9), layout="constrained")
     im = ax.imshow(np.ma.masked_invalid(values), cmap="viridis", vmin=0, vmax=100, aspect="auto")
     ax.set_yticks(range(len(crit)), [_wrap(framework.label(c, lang), 36) for c in crit], fontsize=8.5)
-    ax.set_xticks(range(len(order)), [f"{r}. {n}" for r, n in zip(ranked["rank"], ranked["name"])],
+    ax.set_xticks(range(len(order)), [_plain(f"{r}. {n}") for r, n in zip(ranked["rank"], ranked["name"])],
                   rotation=40, ha="left", rotation_mode="anchor", fontsize=8.5)
     ax.xaxis.tick_top()
     ax.tick_params(length=0)
@@ -103,7 +113,7 @@ def alt_text(fig: Figure) -> str:
         if axes:
             text = f"{text} ({'; '.join(' '.join(a.split()) for a in axes)})" if text else "; ".join(axes)
         legend = ax.get_legend()
-        keys = [" ".join(x.get_text().split()) for x in legend.get_texts()] if legend is not None else []
+        keys = [" ".join(_unplain(x.get_text()).split()) for x in legend.get_texts()] if legend is not None else []
         if keys:
             text = f"{text}: {', '.join(k for k in keys if k)}" if text else ", ".join(k for k in keys if k)
         if text and text not in parts:
@@ -181,7 +191,7 @@ def national_position(population: pd.DataFrame, code: str, lang: Lang = "sv") ->
         ax.plot([med, med], [y - 0.42, y + 0.42], color=PEER, lw=2)
     for y in range(len(rows)):
         ax.scatter([me["index"]], [y], s=110, color=ACCENT, edgecolors="white", linewidths=1.5, zorder=3)
-    ax.annotate(str(me["name"]), (me["index"], len(rows) - 1), xytext=(0, 13), textcoords="offset points",
+    ax.annotate(_plain(me["name"]), (me["index"], len(rows) - 1), xytext=(0, 13), textcoords="offset points",
                 ha="center", fontsize=9, color=ACCENT, fontweight="bold",
                 bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.85})
     ax.set_yticks(range(len(rows)), [label for label, _ in reversed(rows)])
@@ -190,7 +200,7 @@ def national_position(population: pd.DataFrame, code: str, lang: Lang = "sv") ->
     ax.set_xlabel(t("figure.indicator_index_axis", lang))
     ax.spines[["top", "right", "left"]].set_visible(False)
     ax.tick_params(axis="y", length=0)
-    ax.legend(handles=[Line2D([], [], marker="o", ls="", color=ACCENT, markersize=8, label=str(me["name"])),
+    ax.legend(handles=[Line2D([], [], marker="o", ls="", color=ACCENT, markersize=8, label=_plain(me["name"])),
                        Line2D([], [], color=PEER, lw=2, label=t("figure.national.median", lang)),
                        Line2D([], [], marker="o", ls="", color=MUTED, markersize=4,
                               label=t("figure.national.one_municipality", lang))],
@@ -233,9 +243,9 @@ def profile_bars(criteria: pd.DataFrame, framework: Framework, name: str, lang: 
     ax.set_xlim(0, 110)
     ax.set_xlabel(t("figure.criterion_score_axis", lang))
     ax.spines[["top", "right"]].set_visible(False)
-    handles = [Patch(color=ACCENT, label=f"{name}: {t('table.basis.indicator', lang)}")]
+    handles = [Patch(color=ACCENT, label=_plain(f"{name}: {t('table.basis.indicator', lang)}"))]
     if (data["kind"] == "jury").any():
-        handles.append(Patch(color="#5aa0cf", label=f"{name}: {t('table.basis.jury', lang)}"))
+        handles.append(Patch(color="#5aa0cf", label=_plain(f"{name}: {t('table.basis.jury', lang)}")))
     handles.append(Line2D([], [], marker="D", ls="", color=PEER, label=t("figure.group_median", lang)))
     if (data["reference"] == "nominees").any():
         handles.append(Line2D([], [], marker="s", ls="", color=PEER, label=t("figure.nominee_median", lang)))
@@ -248,7 +258,7 @@ def juror_severity(severity: pd.DataFrame, lang: Lang = "sv") -> Figure:
     data = severity.sort_values("severity")
     fig, ax = plt.subplots(figsize=(7, 0.45 * len(data) + 1.4), layout="constrained")
     colours = ["#b5523b" if s < 0 else "#2b6f9e" for s in data["severity"]]
-    ax.barh(data["juror"], data["severity"], color=colours)
+    ax.barh([_plain(j) for j in data["juror"]], data["severity"], color=colours)
     ax.axvline(0, color="black", linewidth=0.8)
     for y, (s, c) in enumerate(zip(data["severity"], data["consistency"])):
         ax.text(s + (0.03 if s >= 0 else -0.03), y, f"r = {c:.2f}", va="center",
@@ -268,9 +278,9 @@ def method_ranks(comparison: pd.DataFrame, names: pd.Series, lang: Lang = "sv") 
     fig, ax = plt.subplots(figsize=(1.8 * len(methods) + 2.5, 0.4 * len(wide) + 1.8), layout="constrained")
     for nominee, ranks in wide.iterrows():
         ax.plot(range(len(methods)), ranks.to_numpy(dtype=float), marker="o")
-        ax.text(len(methods) - 1 + 0.08, float(ranks.iloc[-1]), str(names.get(nominee, nominee)),
+        ax.text(len(methods) - 1 + 0.08, float(ranks.iloc[-1]), _plain(names.get(nominee, nominee)),
                 va="center", fontsize=8)
-    ax.set_xticks(range(len(methods)), methods)
+    ax.set_xticks(range(len(methods)), [_plain(m) for m in methods])
     ax.set_xlim(-0.2, len(methods) - 0.2 + 0.8)
     ax.invert_yaxis()
     ax.set_ylabel(t("figure.method.rank_axis", lang))
@@ -291,9 +301,9 @@ def screening_strip(table: pd.DataFrame, lang: Lang = "sv") -> Figure:
         ax.scatter(i + jitter[others], part.loc[others, "score"], s=12, color="#9aa7b3", alpha=0.7)
         ax.scatter(i + jitter[~others], part.loc[~others, "score"], s=40, color="#c0392b", zorder=3)
         for k, (x, (_, row)) in enumerate(zip(i + jitter[~others], part[~others].iterrows())):
-            ax.annotate(str(row["name"]), (x, row["score"]), xytext=(6 if k % 2 == 0 else -6, 4 - 10 * (k % 2)),
+            ax.annotate(_plain(row["name"]), (x, row["score"]), xytext=(6 if k % 2 == 0 else -6, 4 - 10 * (k % 2)),
                         textcoords="offset points", fontsize=8, ha="left" if k % 2 == 0 else "right")
-    ax.set_xticks(range(len(groups)), groups)
+    ax.set_xticks(range(len(groups)), [_plain(g) for g in groups])
     ax.set_xlabel(t("figure.screening.group_axis", lang))
     ax.set_ylabel(t("figure.screening.axis", lang))
     ax.set_title(t("figure.screening.title", lang))
@@ -312,7 +322,7 @@ def rank_intervals(summary: pd.DataFrame, names: pd.Series | dict | None = None,
     if top is not None:
         data = data.head(top)
     names = pd.Series(dict(names) if names is not None else {}, dtype=object)
-    labels = [f"{int(r)}. {names.get(u, u)}" for u, r in zip(data.index, data["nominal"])]
+    labels = [_plain(f"{int(r)}. {names.get(u, u)}") for u, r in zip(data.index, data["nominal"])]
     max_rank = int(max(data["q95"].max(), data["nominal"].max()))
     if probabilities is not None:
         shown = probabilities.loc[data.index]
@@ -351,7 +361,7 @@ def p_first_bar(summary: pd.DataFrame, names: pd.Series | dict | None = None, la
     if top is not None:
         data = data.head(top)
     names = pd.Series(dict(names) if names is not None else {}, dtype=object)
-    labels = [f"{names.get(u, u)} ({int(r)})" for u, r in zip(data.index, data["nominal"])]
+    labels = [_plain(f"{names.get(u, u)} ({int(r)})") for u, r in zip(data.index, data["nominal"])]
     pct = 100 * data["p_first"].to_numpy()
     fig, ax = plt.subplots(figsize=(7, 0.45 * max(len(data), 1) + 1.3), layout="constrained")
     ax.barh(labels, pct, color="#2b6f9e")
@@ -375,7 +385,7 @@ def sensitivity_bar(indices: pd.DataFrame, labels: dict | None = None, lang: Lan
     import textwrap
 
     labels = labels or {}
-    names = [textwrap.fill(str(labels.get(i, i)), 34) for i in rows["input"]]
+    names = [_plain(textwrap.fill(str(labels.get(i, i)), 34)) for i in rows["input"]]
     y = np.arange(len(rows))
     fig, ax = plt.subplots(figsize=(8, 0.6 * len(rows) + 1.5), layout="constrained")
     ax.barh(y - 0.18, rows["ST"].clip(lower=0), height=0.36, color="#9cc3df", xerr=rows["ST_conf"],
@@ -386,7 +396,7 @@ def sensitivity_bar(indices: pd.DataFrame, labels: dict | None = None, lang: Lan
     ax.invert_yaxis()
     ax.set_xlim(0, max(1.0, float((rows["ST"] + rows["ST_conf"]).max()) * 1.05))
     ax.set_xlabel(t("figure.uncertainty.sobol_axis", lang))
-    ax.set_title(title or t("figure.uncertainty.sobol_title", lang))
+    ax.set_title(_plain(title) if title else t("figure.uncertainty.sobol_title", lang))
     ax.legend(loc="lower right", fontsize=8, frameon=False)
     ax.spines[["top", "right"]].set_visible(False)
     return fig
@@ -396,7 +406,7 @@ def removal_bar(removal: pd.DataFrame, labels: dict | None = None, lang: Lang = 
     """Mean rank change when each criterion is left out, largest at the top; red where the winner changes."""
     rows = removal.sort_values(["mean_abs_change", "max_abs_change"], ascending=False, kind="stable")
     labels = labels or {}
-    names = [labels.get(c, c) for c in rows.index]
+    names = [_plain(labels.get(c, c)) for c in rows.index]
     colours = ["#b5523b" if changed else "#2b6f9e" for changed in rows["winner_changed"]]
     fig, ax = plt.subplots(figsize=(7.5, 0.4 * len(rows) + 1.5), layout="constrained")
     ax.barh(names, rows["mean_abs_change"], color=colours)

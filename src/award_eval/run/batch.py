@@ -26,7 +26,9 @@ kernels are killed, temporary folders are removed, the manifest records what is 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
+import logging
 import os
 import re
 import shutil
@@ -51,9 +53,11 @@ from award_eval.run.context import (
     evaluation_hash,
     kernel_name,
     portable_parameters,
+    portable_path,
     prepare,
 )
 from award_eval.run.plan import (
+    PATH_PARAMETERS,
     EvaluationSpec,
     Plan,
     notebook_parameters,
@@ -197,6 +201,49 @@ def _locked(out_dir: Path) -> Iterator[None]:
         os.close(fd)
 
 
+def input_folders(plan: Plan) -> tuple[list[Path], list[Path]]:
+    """The folders a run reads: (those ``--out`` may not be or contain: the plan's, the notebooks',
+    the criteria's and the data's; those it may not be inside either: the data folders)."""
+    read: set[Path] = {plan.folder.resolve()} | {Path(s.notebook).resolve().parent for s in plan.evaluations}
+    data: set[Path] = set()
+    for params in [plan.defaults, *(s.parameters for s in plan.evaluations)]:
+        for key in PATH_PARAMETERS:
+            value = params.get(key)
+            if isinstance(value, str) and value:
+                path = Path(value).resolve()
+                folder = path if key == "data_dir" or path.is_dir() else path.parent
+                read.add(folder)
+                if key == "data_dir":
+                    data.add(folder)
+    return sorted(read), sorted(data)
+
+
+def check_output_dir(plan: Plan, out_dir: str | Path) -> Path:
+    """``--out`` as a folder the run may write: not a file, not below a file, writable, and apart
+    from the inputs (never one of their folders, nor above one, nor inside a data folder).
+    Raises :class:`InputError` before anything starts; returns the resolved folder."""
+    given = Path(out_dir)
+    out = given.resolve()
+    for parent in [out, *out.parents]:
+        if parent.exists() and not parent.is_dir():
+            expected = "a folder for the reports, not a file" if parent == out else \
+                f"a folder path (its part {str(parent)!r} is a file)"
+            raise InputError("--out", expected, value=str(given))
+    read, data = input_folders(plan)
+    for folder in read:
+        if out == folder or out in folder.parents:
+            raise InputError("--out", f"a folder that neither is nor holds an input folder ({folder.name or folder} "
+                             "is read by the plan; outputs never go among the inputs)", value=str(given))
+    for folder in data:
+        if folder in out.parents:
+            raise InputError("--out", f"a folder outside the plan's data folder ({folder.name}: nothing is ever "
+                             "written into it)", value=str(given))
+    existing = next(p for p in [out, *out.parents] if p.exists())
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise InputError("--out", f"a folder this user may write in ({existing} is read-only)", value=str(given))
+    return out
+
+
 def _sweep(out_dir: Path) -> None:
     """Remove what an interrupted or killed run left: temporary folders and half-written files."""
     for p in out_dir.iterdir():
@@ -262,7 +309,7 @@ def _output_files(work: Path) -> dict[str, str]:
 def _new_outcome(ctx: RunContext, spec: EvaluationSpec, digest: str, status: str = "pending") -> Outcome:
     params = notebook_parameters(ctx.plan, spec, ctx.declared.get(spec.notebook, {}))
     return Outcome(id=spec.id, status=status, hash=digest, group=spec.group,
-                   notebook=Path(os.path.relpath(spec.notebook, ctx.plan.folder)).as_posix(),
+                   notebook=portable_path(ctx.plan, str(spec.notebook)),
                    notebook_sha256=_file_hash(spec.notebook),
                    parameters=portable_parameters(ctx.plan, params))
 
@@ -319,8 +366,45 @@ def execute_evaluation(ctx: RunContext, spec: EvaluationSpec, work: Path, pool: 
         outcome.error = f"{type(exc).__name__}: {exc}".strip().splitlines()[0]
     outcome.seconds = time.perf_counter() - start
     outcome.kernel_wait_seconds = pool.waited()
+    scrub = _scrub_outputs(ctx, spec, work)
+    if outcome.error:
+        outcome.error = scrub(outcome.error)
+    if outcome.failed_source:
+        outcome.failed_source = scrub(outcome.failed_source)
     outcome.files = _output_files(work) if outcome.status == "done" else {}
     return outcome
+
+
+def _scrub_outputs(ctx: RunContext, spec: EvaluationSpec, work: Path) -> Any:
+    """Make the executed notebook in ``work`` as safe to hand on as the report; return the scrubber.
+
+    papermill writes the injected parameters (absolute paths) into the notebook and its metadata,
+    and a traceback names local files. Path parameters become what ``manifest.json`` says (relative
+    to the plan's folder), the evaluation's own folder becomes ``.``, any other local folder is
+    made relative, and with anonymised jurors names and e-mail addresses are replaced, as on the
+    report page.
+    """
+    from award_eval.privacy import scrub_tree
+    from award_eval.run.report.html import privacy_pass
+
+    params = notebook_parameters(ctx.plan, spec, ctx.declared.get(spec.notebook, {}))
+    exact = {value: portable for key, value in params.items() if key in PATH_PARAMETERS and isinstance(value, str)
+             and os.path.isabs(value) for portable in [portable_parameters(ctx.plan, {key: value})[key]]}
+    exact[str(spec.notebook)] = portable_path(ctx.plan, str(spec.notebook))
+    exact[str(work)] = "."
+    last = privacy_pass(ctx, spec, work)
+    pattern = re.compile("|".join(re.escape(v) + r"(?![\w.-])" for v in sorted(exact, key=len, reverse=True)))
+
+    def scrub(text: str) -> str:
+        return last(pattern.sub(lambda m: exact[m.group(0)], text))
+
+    executed = work / "notebook.ipynb"
+    if executed.is_file():
+        with contextlib.suppress(OSError, ValueError):
+            nb = json.loads(executed.read_text(encoding="utf-8"))
+            atomic_write_text(executed, json.dumps(scrub_tree(nb, scrub), indent=1, ensure_ascii=False,
+                                                   sort_keys=True) + "\n")
+    return scrub
 
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
@@ -439,16 +523,89 @@ def _close_worker_pools(run_id: str) -> int:
     return 0 if pool is None else 1
 
 
-def _dask_task(ctx: RunContext, spec: EvaluationSpec, digest: str, run_id: str, kernel: str, kernel_start: str,
-               warmup: Any, timeout: float | None) -> tuple[dict, dict[str, bytes], str]:
-    """On a Dask worker: run one evaluation in a local folder; return the outcome and the files' bytes."""
+@dataclass(frozen=True)
+class TaskInputs:
+    """The bytes of everything a plan's evaluations read (criteria, data folders, notebooks), sent
+    with the tasks, so a Dask worker needs no shared filesystem: it unpacks them into its own
+    temporary folder and runs there.
+
+    ``files``: path inside the bundle → bytes; ``places``: a path of the plan (absolute, as the
+    plan resolved it) → its place in the bundle; ``plan_dir``: where the plan's folder is in the
+    bundle. Every input keeps its place relative to the plan's folder (``../../criteria/x.yaml``),
+    so the manifest, the reports and the executed notebook say on a worker what they say locally.
+    A data folder travels with the regular files at its top level (what the loaders read).
+    """
+
+    files: dict[str, bytes]
+    places: dict[str, str]
+    plan_dir: str
+
+    @classmethod
+    def pack(cls, plan: Plan) -> "TaskInputs":
+        paths: list[str] = []
+        for params in [plan.defaults, *(s.parameters for s in plan.evaluations)]:
+            paths += [v for k, v in params.items() if k in PATH_PARAMETERS and isinstance(v, str) and os.path.isabs(v)]
+        paths += [str(s.notebook) for s in plan.evaluations]
+        paths = [p for p in dict.fromkeys(paths) if Path(p).exists()]
+        rel = {p: Path(os.path.relpath(p, plan.folder)) for p in paths}
+        depth = max([sum(1 for part in r.parts if part == "..") for r in rel.values()] or [0])
+        plan_dir = Path("plan", *["_"] * depth)
+        files: dict[str, bytes] = {}
+        places: dict[str, str] = {}
+        for value in paths:
+            place = Path(os.path.normpath(plan_dir / rel[value])).as_posix()
+            places[value] = place
+            path = Path(value)
+            if path.is_dir():
+                for f in sorted(path.iterdir()):
+                    if f.is_file() and not f.name.startswith("."):
+                        files[f"{place}/{f.name}"] = f.read_bytes()
+            else:
+                files[place] = path.read_bytes()
+        return cls(files, places, plan_dir.as_posix())
+
+    def unpack(self, ctx: RunContext, spec: EvaluationSpec, root: Path) -> tuple[RunContext, EvaluationSpec]:
+        """Write the inputs under ``root``; the context and spec with their paths pointing there."""
+        for name, content in self.files.items():
+            (root / name).parent.mkdir(parents=True, exist_ok=True)
+            (root / name).write_bytes(content)
+        here = {value: str(root / place) for value, place in self.places.items()}
+
+        def move(params: dict[str, Any]) -> dict[str, Any]:
+            return {k: (here.get(v, v) if k in PATH_PARAMETERS and isinstance(v, str) else v)
+                    for k, v in params.items()}
+
+        def moved(path: Path | None) -> Path | None:
+            if path is None:
+                return None
+            if str(path) in here:
+                return Path(here[str(path)])
+            return Path(here[str(path.parent)]) / path.name if str(path.parent) in here else path
+
+        source = root / self.plan_dir / (ctx.plan.source.name if ctx.plan.source else "plan.yaml")
+        plan = ctx.plan.model_copy(update={"defaults": move(ctx.plan.defaults), "source": source})
+        local = spec.model_copy(update={"notebook": moved(spec.notebook), "parameters": move(spec.parameters)})
+        data = ctx.data
+        if data is not None:
+            data = dataclasses.replace(data, files={k: moved(p) for k, p in data.files.items()})
+        return (dataclasses.replace(ctx, plan=plan, data=data,
+                                    declared={local.notebook: ctx.declared.get(spec.notebook, {})}), local)
+
+
+def _dask_task(ctx: RunContext, inputs: TaskInputs, spec: EvaluationSpec, digest: str, run_id: str, kernel: str,
+               kernel_start: str, warmup: Any, timeout: float | None) -> tuple[dict, dict[str, bytes], str]:
+    """On a Dask worker: unpack the inputs into a temporary folder of its own, run the evaluation
+    there, and return the outcome and the output files' bytes (nothing is read from the plan's folders)."""
     pool = _worker_pool(run_id, kernel, kernel_start, warmup)
-    work = Path(tempfile.mkdtemp(prefix="award-eval-"))
+    root = Path(tempfile.mkdtemp(prefix="award-eval-task-"))
     try:
-        outcome = execute_evaluation(ctx, spec, work, pool, digest, timeout)
+        local_ctx, local_spec = inputs.unpack(ctx, spec, root)
+        work = root / "out"
+        work.mkdir()
+        outcome = execute_evaluation(local_ctx, local_spec, work, pool, digest, timeout)
         files = {p.name: p.read_bytes() for p in work.iterdir() if p.is_file()}
     finally:
-        shutil.rmtree(work, ignore_errors=True)
+        shutil.rmtree(root, ignore_errors=True)
     return outcome.record(), files, pool.method
 
 
@@ -470,6 +627,7 @@ class _DaskExecutor:
         except (OSError, TimeoutError) as exc:
             raise InputError("--dask", f"the address of a reachable Dask scheduler ({exc})", value=address) from None
         self.ctx_future = self.client.scatter(ctx, broadcast=True)
+        self.inputs_future = self.client.scatter(TaskInputs.pack(ctx.plan), broadcast=True)
         self.futures: list[Any] = []
 
     def start(self) -> None:
@@ -480,9 +638,9 @@ class _DaskExecutor:
         return "/".join(sorted(self.methods)) or self.requested
 
     def submit(self, spec: EvaluationSpec, digest: str) -> Future:
-        dfut = self.client.submit(_dask_task, self.ctx_future, spec, digest, self.run_id, self.kernel, self.requested,
-                                  self.warmup, self.timeout, key=f"award-eval-{spec.id}-{self.run_id[:8]}", pure=False,
-                                  retries=0)
+        dfut = self.client.submit(_dask_task, self.ctx_future, self.inputs_future, spec, digest, self.run_id,
+                                  self.kernel, self.requested, self.warmup, self.timeout,
+                                  key=f"award-eval-{spec.id}-{self.run_id[:8]}", pure=False, retries=0)
         self.futures.append(dfut)
         fut: Future = Future()
 
@@ -498,6 +656,9 @@ class _DaskExecutor:
                 files, method = {}, ""
             if method:
                 self.methods.add(method)
+            # what the plan said, not the worker's own folders (the manifest is the same as a local run's)
+            main = _new_outcome(self.ctx, spec, digest).record()
+            rec = {**rec, **{k: main[k] for k in ("id", "hash", "notebook", "notebook_sha256", "parameters", "group")}}
             try:
                 fut.set_result(self._materialise(spec, rec, files))
             except BaseException as exc:  # noqa: BLE001
@@ -545,21 +706,29 @@ def _write_manifest(out_dir: Path, manifest: dict) -> None:
     atomic_write_text(out_dir / "manifest.json", json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
 
 
-@contextlib.contextmanager
-def _sigterm_as_interrupt() -> Iterator[None]:
-    """SIGTERM stops a run like Ctrl-C does (only possible in the main thread)."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
+class _Signals:
+    """Ctrl-C and SIGTERM during a run: the first stops it (KeyboardInterrupt); later ones are
+    counted and otherwise ignored, so stopping (killing kernels, writing the manifest) completes."""
 
-    def handler(signum: int, frame: Any) -> None:
-        raise KeyboardInterrupt
+    def __init__(self) -> None:
+        self.count = 0
 
-    previous = signal.signal(signal.SIGTERM, handler)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
+    def handler(self, signum: int, frame: Any) -> None:
+        self.count += 1
+        if self.count == 1:
+            raise KeyboardInterrupt
+
+    @contextlib.contextmanager
+    def installed(self) -> Iterator["_Signals"]:
+        if threading.current_thread() is not threading.main_thread():  # only the main thread may
+            yield self
+            return
+        previous = {sig: signal.signal(sig, self.handler) for sig in (signal.SIGINT, signal.SIGTERM)}
+        try:
+            yield self
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
 
 
 def run_plan(plan: Plan, out_dir: str | Path, jobs: int | None = None, progress: bool = True, *,
@@ -579,7 +748,7 @@ def run_plan(plan: Plan, out_dir: str | Path, jobs: int | None = None, progress:
     stopping cleanly, and :class:`~award_eval.errors.InputError` for bad input (nothing written).
     """
     started = time.perf_counter()
-    out_dir = Path(out_dir).resolve()
+    out_dir = check_output_dir(plan, out_dir)  # before any kernel starts
     jobs = max(1, int(jobs or os.cpu_count() or 1))
     kernel = kernel or kernel_name()
     with contextlib.ExitStack() as stack:
@@ -590,7 +759,7 @@ def run_plan(plan: Plan, out_dir: str | Path, jobs: int | None = None, progress:
             stack.callback(early.close)
         ctx = prepare(plan)
         digests = {s.id: evaluation_hash(ctx, s, kernel) for s in plan.evaluations}
-        stack.enter_context(_sigterm_as_interrupt())
+        signals = stack.enter_context(_Signals().installed())
         existed = out_dir.is_dir()
         if existed:
             stack.enter_context(_locked(out_dir))
@@ -608,10 +777,14 @@ def run_plan(plan: Plan, out_dir: str | Path, jobs: int | None = None, progress:
                         else _LocalExecutor(ctx, out_dir, kernel, jobs, timeout, kernel_start, warmup, pool=early))
             stack.callback(executor.close)
         if not existed:
-            out_dir.mkdir(parents=True, exist_ok=True)
+            try:
+                out_dir.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise InputError("--out", f"a folder that can be made ({exc.strerror or type(exc).__name__})",
+                                 value=str(out_dir)) from None
             stack.enter_context(_locked(out_dir))
         if executor is not None:
-            _execute(ctx, executor, todo, outcomes, result, digests, out_dir, progress, started)
+            _execute(ctx, executor, todo, outcomes, result, digests, out_dir, progress, started, signals)
         result.outcomes = [outcomes[s.id] for s in plan.evaluations]
         result.seconds = time.perf_counter() - started
         manifest = _manifest(ctx, outcomes, result)
@@ -622,8 +795,12 @@ def run_plan(plan: Plan, out_dir: str | Path, jobs: int | None = None, progress:
     return result
 
 
+_KERNEL_LOGGERS = ("papermill", "traitlets", "nbclient")
+
+
 def _execute(ctx: RunContext, executor: Any, todo: list[EvaluationSpec], outcomes: dict[str, Outcome],
-             result: RunResult, digests: dict[str, str], out_dir: Path, progress: bool, started: float) -> None:
+             result: RunResult, digests: dict[str, str], out_dir: Path, progress: bool, started: float,
+             signals: _Signals | None = None) -> None:
     from tqdm.auto import tqdm
 
     n = len(ctx.plan.evaluations)
@@ -663,6 +840,9 @@ def _execute(ctx: RunContext, executor: Any, todo: list[EvaluationSpec], outcome
         result.kernel_start = executor.kernel_start
     except KeyboardInterrupt:
         bar.set_description("award-eval: stopping")
+        # the kernels are killed on purpose: no "Kernel died" line from papermill/nbclient per kernel
+        for name in _KERNEL_LOGGERS:
+            logging.getLogger(name).disabled = True
         executor.interrupt()
         executor.close()
         for fut, spec in pending.items():  # finished while stopping: keep what is complete
@@ -677,7 +857,9 @@ def _execute(ctx: RunContext, executor: Any, todo: list[EvaluationSpec], outcome
         result.kernel_start = executor.kernel_start
         _write_manifest(out_dir, _manifest(ctx, outcomes, result))
         bar.close()
-        raise RunInterrupted(result) from None
+        raise RunInterrupted(result, signals.count if signals is not None else 1) from None
     finally:
         executor.close()
         bar.close()
+        for name in _KERNEL_LOGGERS:
+            logging.getLogger(name).disabled = False

@@ -1,6 +1,7 @@
 """What every evaluation of a run shares (plan, framework, data, provenance), and the hashes that decide what is current."""
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import json
@@ -12,6 +13,7 @@ from typing import Any
 from award_eval.version import __version__
 from award_eval.criteria import Framework, load_framework
 from award_eval.data import AwardData, load_award_data
+from award_eval.privacy import local_roots, scrub_paths
 from award_eval.provenance import (
     git_commit,
     input_hashes,
@@ -103,12 +105,24 @@ def code_hash() -> str:
     return digest.hexdigest()
 
 
+def portable_path(plan: Plan, value: str) -> str:
+    """``value`` relative to the plan's folder; when the two share nothing but the file system's
+    root (``../../home/ann/…``), relative to a local root instead (home, temp, working folder), so
+    no local folder's name travels in a manifest or notebook."""
+    rel = Path(os.path.relpath(value, plan.folder)).as_posix()
+    with contextlib.suppress(ValueError):  # another drive (Windows)
+        if os.path.isabs(value) and Path(os.path.commonpath([value, plan.folder])) != Path(Path(value).anchor):
+            return rel
+    scrubbed = scrub_paths(value, local_roots())
+    return Path(scrubbed).as_posix() if scrubbed and not os.path.isabs(scrubbed) else Path(value).name
+
+
 def portable_parameters(plan: Plan, params: dict[str, Any]) -> dict[str, Any]:
     """Parameters with path parameters relative to the plan's folder (no local path in a hash or manifest)."""
     out = {}
     for key, value in params.items():
         if key in PATH_PARAMETERS and isinstance(value, str):
-            out[key] = Path(os.path.relpath(value, plan.folder)).as_posix()
+            out[key] = portable_path(plan, value)
         else:
             out[key] = value
     return out

@@ -29,6 +29,7 @@ notebook always receives absolute paths.
 """
 from __future__ import annotations
 
+import re
 import string
 from pathlib import Path
 from typing import Any, Literal, Union
@@ -53,6 +54,11 @@ PATH_PARAMETERS = ("criteria", "data_dir")
 #: Given by the run itself, to notebooks that declare them: the evaluation's id and its output folder.
 BUILTIN_PARAMETERS = ("evaluation_id", "output_dir")
 ID_RE = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
+#: Longest evaluation id: a folder name with ``.tmp-`` before it and ``.failed`` after it stays short.
+ID_MAX = 100
+#: Widest ``{item:>N}`` a title or id template may ask for (a huge width would exhaust memory).
+FORMAT_WIDTH_MAX = 200
+_WINDOWS_DEVICES = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(1, 10)), *(f"lpt{i}" for i in range(1, 10))}
 #: ``foreach`` sources read from the data folder: the file and the column whose value is the item.
 FOREACH_SOURCES = {"nominees": "nominees.csv", "municipalities": "municipalities.csv"}
 
@@ -152,21 +158,67 @@ def _read_yaml(path: Path) -> Any:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise InputError(path, "an existing plan file", has_value=False) from None
+    except IsADirectoryError:
+        raise InputError(path, "a plan file (YAML), not a folder", has_value=False) from None
+    except UnicodeDecodeError as exc:
+        raise InputError(path, f"a plan file in UTF-8 (byte {exc.start + 1} is not UTF-8)", has_value=False) from None
+    except OSError as exc:
+        raise InputError(path, f"a readable plan file ({exc.strerror or type(exc).__name__})",
+                         has_value=False) from None
     return parse_yaml(text, path)
+
+
+def id_problem(eid: str) -> str | None:
+    """Why ``eid`` cannot name an evaluation folder inside ``--out`` (None when it can).
+
+    An id is one folder name of letters, digits, ``.``, ``_`` and ``-`` (so no path leaves the
+    output folder), and none of the names the run itself writes there: ``manifest.json``,
+    ``index*.html``, ``<id>.failed``, ``.tmp-*``/``.old-*`` (temporary folders).
+    """
+    if not re.match(ID_RE, eid) or eid in (".", ".."):
+        return "an id of letters, digits, '.', '_' and '-' that starts with a letter or digit (one folder name)"
+    if len(eid) > ID_MAX:
+        return f"an id of at most {ID_MAX} characters"
+    low = eid.casefold()
+    if low == "manifest.json" or (low.startswith("index") and low.endswith(".html")) or low.endswith(".failed"):
+        return "an id other than the names the run writes (manifest.json, index*.html, <id>.failed)"
+    if low.split(".")[0] in _WINDOWS_DEVICES:
+        return "an id that is not a reserved device name (con, nul, com1, …)"
+    return None
 
 
 def _fields(template: str) -> list[str]:
     return [name for _, name, _, _ in string.Formatter().parse(template) if name is not None]
 
 
+def _check_template(path: Path, where: str, template: str) -> None:
+    """Placeholders are plain names with an ordinary format: no attribute or item access
+    (``{item.__class__}``), no nested fields, no width beyond :data:`FORMAT_WIDTH_MAX`."""
+    try:
+        fields = list(string.Formatter().parse(template))
+    except ValueError as exc:
+        raise InputError(path, f"a text with valid {{placeholders}} ({exc})", yaml_path=where, value=template) from None
+    for _, name, spec, _ in fields:
+        if name is None:
+            continue
+        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
+            raise InputError(path, "placeholders that are plain names such as {item} or {name}", yaml_path=where,
+                             value=f"{{{name}}}")
+        if spec and ("{" in spec or any(int(n) > FORMAT_WIDTH_MAX for n in re.findall(r"\d+", spec))):
+            raise InputError(path, f"a placeholder format with widths of at most {FORMAT_WIDTH_MAX}",
+                             yaml_path=where, value=f"{{{name}:{spec}}}")
+
+
 def _format(path: Path, where: str, template: str, values: dict[str, Any]) -> str:
+    _check_template(path, where, template)
     try:
         return template.format_map(values)
     except KeyError as exc:
         raise InputError(path, f"placeholders among {{{'}, {'.join(values)}}}", yaml_path=where,
                          value=f"{{{exc.args[0]}}}") from None
-    except (ValueError, IndexError) as exc:
-        raise InputError(path, f"a text with valid {{placeholders}} ({exc})", yaml_path=where, value=template) from None
+    except (ValueError, IndexError, TypeError, OverflowError, MemoryError) as exc:
+        raise InputError(path, f"a text with valid {{placeholders}} ({type(exc).__name__}: {exc})",
+                         yaml_path=where, value=template) from None
 
 
 def _items(path: Path, i: int, entry: EvaluationEntry, defaults: dict[str, Any], base: Path) -> list[tuple[Any, dict]]:
@@ -194,6 +246,9 @@ def _expand(path: Path, i: int, entry: EvaluationEntry, notebook: Path, defaults
     if entry.foreach is None:
         if entry.as_ is not None:
             raise InputError(path, "'as' only together with 'foreach'", yaml_path=f"evaluations[{i}].as", value=entry.as_)
+        problem = id_problem(entry.id)
+        if problem:
+            raise InputError(path, problem, yaml_path=f"evaluations[{i}].id", value=entry.id)
         return [EvaluationSpec(id=entry.id, notebook=notebook, title=entry.title, parameters=params, entry=i)]
     if entry.as_ is None:
         raise InputError(path, "'as: <parameter>' naming the notebook parameter that receives each item",
@@ -205,6 +260,7 @@ def _expand(path: Path, i: int, entry: EvaluationEntry, notebook: Path, defaults
     if entry.as_ in BUILTIN_PARAMETERS:
         raise InputError(path, f"a parameter other than {' and '.join(BUILTIN_PARAMETERS)} (the run sets those)",
                          yaml_path=f"evaluations[{i}].as", value=entry.as_)
+    _check_template(path, f"evaluations[{i}].id", entry.id)
     if not _fields(entry.id):
         raise InputError(path, "an id with a placeholder such as {item} or {" + entry.as_ + "} (foreach makes one "
                          "evaluation per item)", yaml_path=f"evaluations[{i}].id", value=entry.id)
@@ -218,12 +274,12 @@ def _expand(path: Path, i: int, entry: EvaluationEntry, notebook: Path, defaults
                           en=_format(path, f"evaluations[{i}].title.en", title.en, fields))
         elif isinstance(title, str):
             title = _format(path, f"evaluations[{i}].title", title, fields)
-        try:
-            specs.append(EvaluationSpec(id=eid, notebook=notebook, title=title, parameters={**params, entry.as_: value},
-                                        group=entry.id, item_parameter=entry.as_, item=value, entry=i))
-        except ValidationError:
-            raise InputError(path, "an id of letters, digits, '.', '_' and '-' once the placeholders are filled in",
-                             yaml_path=f"evaluations[{i}].id", value=eid) from None
+        problem = id_problem(eid)
+        if problem:
+            raise InputError(path, problem + " once the placeholders are filled in",
+                             yaml_path=f"evaluations[{i}].id", value=eid)
+        specs.append(EvaluationSpec(id=eid, notebook=notebook, title=title, parameters={**params, entry.as_: value},
+                                    group=entry.id, item_parameter=entry.as_, item=value, entry=i))
     return specs
 
 
@@ -254,7 +310,7 @@ def load_plan(path: str | Path) -> Plan:
             raise InputError(path, f"a parameter other than {' and '.join(BUILTIN_PARAMETERS)} (the run sets those)",
                              yaml_path=f"defaults.{name}", value=name)
     evaluations: list[EvaluationSpec] = []
-    seen: dict[str, int] = {}
+    seen: dict[str, tuple[int, str]] = {}  # casefolded id -> (entry, id): Jury and jury share a folder on macOS
     for i, entry in enumerate(parsed.evaluations):
         notebook = (base / entry.notebook).resolve()
         if not notebook.is_file():
@@ -265,11 +321,14 @@ def load_plan(path: str | Path) -> Plan:
                 raise InputError(path, f"a parameter other than {' and '.join(BUILTIN_PARAMETERS)} (the run sets those)",
                                  yaml_path=f"evaluations[{i}].parameters.{name}", value=name)
         for spec in _expand(path, i, entry, notebook, defaults, base):
-            if spec.id in seen:
-                other = seen[spec.id]
-                also = f" (evaluations[{other}] has it too)" if other != i else " (this entry makes it twice)"
-                raise InputError(path, "a unique evaluation id" + also, yaml_path=f"evaluations[{i}].id", value=spec.id)
-            seen[spec.id] = i
+            key = spec.id.casefold()
+            if key in seen:
+                other, other_id = seen[key]
+                also = f" (evaluations[{other}] has it too" if other != i else " (this entry makes it twice"
+                also += f", as {other_id!r})" if other_id != spec.id else ")"
+                raise InputError(path, "a unique evaluation id, also ignoring case" + also,
+                                 yaml_path=f"evaluations[{i}].id", value=spec.id)
+            seen[key] = (i, spec.id)
             evaluations.append(spec)
     return Plan(award=parsed.award, title=parsed.title, defaults=defaults, evaluations=evaluations,
                 source=path.resolve())

@@ -32,7 +32,7 @@ import os
 import re
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib.resources import files
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -50,7 +50,7 @@ from award_eval.present.method import (
     record_from_parameters,
 )
 from award_eval.present.publish import KINDS, RECORD_MIME, _json_default
-from award_eval.privacy import juror_aliases, local_roots, scrub_names_html, scrub_paths
+from award_eval.privacy import data_aliases, juror_emails, local_roots, neutralise_bidi, scrub_names_html, scrub_paths
 
 if TYPE_CHECKING:  # nbformat and nbconvert are imported where a page is rendered, not by notebooks
     import nbformat  # that only publish (they cost ~1.5 s to import)
@@ -209,6 +209,7 @@ class ReportInfo:
     method_html: str = ""
     provenance_html: str = ""
     aliases: dict[str, str] = field(default_factory=dict)  # juror name -> alias, when anonymised
+    emails: dict[str, str] = field(default_factory=dict)  # juror e-mail -> alias, when anonymised
     roots: list[str] = field(default_factory=list)  # local folders to strip from the page
 
 
@@ -284,8 +285,8 @@ def render_notebook(notebook: nbformat.NotebookNode | str | Path, info: ReportIn
     body, _ = _exporter().from_notebook_node(nb, resources=resources)
     body = add_toc(body, t("report.contents", lang))
     if info.aliases:
-        body = scrub_names_html(body, info.aliases)
-    return scrub_paths(body, info.roots)
+        body = scrub_names_html(body, info.aliases, info.emails)
+    return neutralise_bidi(scrub_paths(body, info.roots))
 
 
 def write_report(notebook: nbformat.NotebookNode | str | Path, info: ReportInfo, path: str | Path) -> Path:
@@ -323,9 +324,26 @@ def _lang_of(ctx: "RunContext", spec: "EvaluationSpec") -> Lang:
 
 
 def _aliases(ctx: "RunContext", params: dict) -> dict[str, str]:
+    """The aliases the evaluation's notebook dealt (the same seed), when it anonymises jurors."""
     if not params.get("anonymise_jurors") or ctx.data is None:
         return {}
-    return juror_aliases(list(ctx.data.jury_scores["juror"]) + list(ctx.data.conflicts["juror"]))
+    seed = params.get("seed")
+    return data_aliases(ctx.data, seed if isinstance(seed, int) else None)
+
+
+def privacy_pass(ctx: "RunContext", spec: "EvaluationSpec", *paths: Path):
+    """The last pass over any text of an evaluation's output: local folders made relative and,
+    when it anonymises jurors, names and e-mail addresses replaced (what reports get)."""
+    params = ctx.plan.parameters(spec)
+    aliases = _aliases(ctx, params)
+    emails = juror_emails(ctx.data, aliases) if aliases and ctx.data is not None else {}
+    roots = _roots(ctx, params, *paths, Path(spec.notebook).parent)
+
+    def scrub(text: str) -> str:
+        if aliases:
+            text = scrub_names_html(text, aliases, emails)
+        return scrub_paths(text, roots)
+    return scrub
 
 
 def _roots(ctx: "RunContext", params: dict, *paths: Path) -> list[str]:
@@ -371,13 +389,15 @@ def write_evaluation_report(notebook: nbformat.NotebookNode, ctx: "RunContext", 
         method_html=method_html(method, ctx.framework, lang),
         provenance_html=provenance_html(ctx.provenance, lang, seed=params.get("seed")),
         aliases=_aliases(ctx, params), roots=roots)
+    if info.aliases and ctx.data is not None:
+        info = replace(info, emails=juror_emails(ctx.data, info.aliases))
     out = write_report(notebook, info, path)
     titles = {lg: evaluation_title(spec, record, lg) for lg in ("sv", "en")}  # type: ignore[arg-type]
     summary = {"id": spec.id, "kind": kind, "lang": lang, "titles": titles,
                "subject": (record or {}).get("subject"), "summary": (record or {}).get("summary")}
     text = json.dumps(summary, ensure_ascii=False, indent=1, sort_keys=True, default=_json_default)
     if info.aliases:
-        text = scrub_names_html(text, info.aliases)
+        text = scrub_names_html(text, info.aliases, info.emails)
     atomic_write_text(path.parent / "report.json", scrub_paths(text, roots) + "\n")
     return out
 

@@ -23,7 +23,7 @@ from award_eval.io.files import atomic_write_text
 from award_eval.present.method import (
     provenance_html,
 )
-from award_eval.privacy import juror_aliases, scrub_names_html, scrub_paths
+from award_eval.privacy import data_aliases, juror_emails, neutralise_bidi, scrub_names_html, scrub_paths
 
 if TYPE_CHECKING:  # nbformat and nbconvert are imported where a page is rendered, not by notebooks
 
@@ -112,9 +112,10 @@ def render_index(ctx: "RunContext", manifest: dict, out_dir: Path, lang: Lang, o
     """The run's index page in ``lang``; ``other_langs`` maps a language to its index file name."""
     lang = check_lang(lang)
     groups = index_entries(ctx, manifest, out_dir)
-    aliases = {}
-    if ctx.plan.defaults.get("anonymise_jurors") and ctx.data is not None:
-        aliases = juror_aliases(list(ctx.data.jury_scores["juror"]) + list(ctx.data.conflicts["juror"]))
+    aliases: dict[str, str] = {}
+    if ctx.data is not None and any(ctx.plan.parameters(s).get("anonymise_jurors") for s in ctx.plan.evaluations):
+        seed = ctx.plan.defaults.get("seed")
+        aliases = data_aliases(ctx.data, seed if isinstance(seed, int) else None)
 
     def title_of(v: dict) -> str:
         return v["titles"].get(lang) or v["id"]
@@ -202,8 +203,8 @@ def render_index(ctx: "RunContext", manifest: dict, out_dir: Path, lang: Lang, o
         footer=t("report.footer", lang, version=__version__, criteria_version=ctx.provenance.get("criteria_version") or "–"))
     roots = _roots(ctx, dict(ctx.plan.defaults), out_dir)
     if aliases:
-        page = scrub_names_html(page, aliases)
-    return scrub_paths(page, roots)
+        page = scrub_names_html(page, aliases, juror_emails(ctx.data, aliases))
+    return neutralise_bidi(scrub_paths(page, roots))
 
 
 def index_file(lang: str, main_lang: str) -> str:
