@@ -51,7 +51,7 @@ def demo_cli_run(tmp_path_factory):
     """The whole demo plan, run once per session by the command line (--jobs 2, SOURCE_DATE_EPOCH set).
 
     Tests of the notebooks, the batch runner and the Dask path share this run, so the suite runs
-    the 21-evaluation demo as few times as it can. Tests that change the folder work on a copy.
+    the 24-evaluation demo as few times as it can. Tests that change the folder work on a copy.
     """
     import os
     import subprocess

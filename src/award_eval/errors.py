@@ -75,3 +75,7 @@ class PlanError(AwardEvalError):
 
 class EvaluationFailed(AwardEvalError):
     """One or more evaluations of a run failed; the others completed."""
+
+
+class BrowserMissing(AwardEvalError):
+    """No Chromium (or no Playwright for Python) to print a report with; the CLI exits 2."""

@@ -7,7 +7,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from award_eval.i18n import t
+from award_eval.i18n import fmt_number, t
+from award_eval.present.tables import Table, table
 from award_eval.uncertainty.montecarlo import MonteCarloResult
 
 WORDS: dict[str, dict[str, str]] = {
@@ -66,19 +67,25 @@ def summary_table(result: MonteCarloResult, names: Mapping | pd.Series | None = 
     """The summary for reading: municipality, rank, median, 5–95 % interval, P(first) in %."""
     s = result.summary
     names = pd.Series(dict(names) if names is not None else {}, dtype=object)
-    interval = [f"{_num(lo)}–{_num(hi)}" if lo != hi else _num(lo) for lo, hi in zip(s["q05"], s["q95"])]
+    interval = [f"{_num(lo, lang)}–{_num(hi, lang)}" if lo != hi else _num(lo, lang) for lo, hi in zip(s["q05"], s["q95"])]
     table = pd.DataFrame({
         word("name", lang): [names.get(u, u) for u in s.index],
         word("nominal", lang): s["nominal"].to_numpy(),
-        word("median", lang): [_num(v) for v in s["median"]],
+        word("median", lang): [_num(v, lang) for v in s["median"]],
         word("interval", lang): interval,
-        word("p_first", lang): [f"{100 * p:.1f}" for p in s["p_first"]],  # as the P(first) figure writes it
+        word("p_first", lang): [fmt_number(100 * p, lang, 1) for p in s["p_first"]],  # as the P(first) figure writes it
     })
     return table.set_index(word("name", lang))
 
 
-def _num(v: float) -> str:
-    return f"{v:.0f}" if float(v).is_integer() else f"{v:.1f}"
+def _num(v: float, lang: str = "sv") -> str:
+    return fmt_number(v, lang, 0 if float(v).is_integer() else 1)
+
+
+def as_table(frame: pd.DataFrame, lang: str = "sv", decimals: int = 1) -> Table:
+    """A frame of this module as a report table: its index becomes the first column (no empty
+    header cell), numbers are written as the report's language writes them."""
+    return table(frame.reset_index(), lang, decimals=decimals)
 
 
 def sobol_table(indices: pd.DataFrame, criteria: Any = None, lang: str = "sv", output: str = "score",
@@ -121,7 +128,7 @@ def what_it_would_take_table(frame: pd.DataFrame, criteria: Any = None, units: M
         if not row["reachable"]:
             own.append(word("unreachable", lang))
         elif "raw_increase" in frame.columns and np.isfinite(row["raw_increase"]):
-            own.append(f"{row['raw_increase']:+.2f} {units.get(crit, '')}".strip())
+            own.append(f"{fmt_number(row['raw_increase'], lang, 2, sign=True)} {units.get(crit, '')}".strip())
         else:
             own.append("")
     table = pd.DataFrame({

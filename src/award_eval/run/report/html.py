@@ -195,6 +195,35 @@ def add_toc(page: str, title: str) -> str:
     return page.replace("<!--ae-toc-->", nav, 1)
 
 
+_TABLE = re.compile(r"(<table\b[^>]*>)(.*?</table\s*>)", re.S | re.I)
+_CAPTION = re.compile(r"<caption\b[^>]*>(.*?)</caption\s*>", re.S | re.I)
+
+
+def scroll_tables(page: str, lang: Lang) -> str:
+    """Wrap every table in a box that scrolls sideways by itself (``.table-scroll``).
+
+    On a phone a wide table then scrolls inside its box, not the page. The box is a labelled
+    region that takes keyboard focus (so it can be scrolled without a mouse); its label is the
+    table's caption, else "Table n", numbered when captions repeat so every region is unique.
+    """
+    seen: set[str] = set()
+    count = 0
+
+    def wrap(match: re.Match) -> str:
+        nonlocal count
+        count += 1
+        cap = _CAPTION.search(match.group(2))
+        label = html.unescape(_TAG.sub("", cap.group(1))).strip() if cap else ""
+        if not label or label in seen:
+            label = t("board.table_n", lang, n=count) + (f": {label}" if label else "")
+        seen.add(label)
+        aria = html.escape(t("board.table_scroll", lang, label=label), quote=True)
+        return (f'<div class="table-scroll" role="region" tabindex="0" aria-label="{aria}">'
+                f"{match.group(1)}{match.group(2)}</div>")
+
+    return _TABLE.sub(wrap, page)
+
+
 @dataclass(frozen=True)
 class ReportInfo:
     """What the report page says around the notebook's outputs."""
@@ -280,7 +309,7 @@ def render_notebook(notebook: nbformat.NotebookNode | str | Path, info: ReportIn
         "footer": page_label("footer", lang, version=__version__, criteria_version=info.criteria_version or "–"),
     }}
     body, _ = _exporter().from_notebook_node(nb, resources=resources)
-    body = add_toc(body, page_label("contents", lang))
+    body = scroll_tables(add_toc(body, page_label("contents", lang)), lang)
     if info.aliases:
         body = scrub_names_html(body, info.aliases)
     return scrub_paths(body, info.roots)

@@ -40,6 +40,7 @@ from award_eval.run.report.html import (
     _round_title,
     kind_of,
     run_date,
+    scroll_tables,
 )
 
 # --- the run's index page --------------------------------------------------------------------------------
@@ -198,6 +199,7 @@ def render_index(ctx: "RunContext", manifest: dict, out_dir: Path, lang: Lang, o
         county_label=t("county", lang), group_label=t("skr_group", lang), rank_label=t("rank", lang),
         score_label=t("score", lang),
         footer=page_label("footer", lang, version=__version__, criteria_version=ctx.provenance.get("criteria_version") or "–"))
+    page = scroll_tables(page, lang)
     roots = _roots(ctx, dict(ctx.plan.defaults), out_dir)
     if aliases:
         page = scrub_names_html(page, aliases)
