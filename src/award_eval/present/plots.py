@@ -17,7 +17,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
 from award_eval.criteria import Framework
-from award_eval.i18n import Lang, fmt_number, skr_group_name, t
+from award_eval.i18n import Lang, fmt_number, fmt_percent, skr_group_name, t
 
 ACCENT = "#2b6f9e"  # the report's accent (the evaluated municipality, the bars)
 PEER = "#d55e00"  # peers' median (colour-blind safe against the accent)
@@ -251,10 +251,11 @@ def juror_severity(severity: pd.DataFrame, lang: Lang = "sv") -> Figure:
     ax.barh(data["juror"], data["severity"], color=colours)
     ax.axvline(0, color="black", linewidth=0.8)
     for y, (s, c) in enumerate(zip(data["severity"], data["consistency"])):
-        ax.text(s + (0.03 if s >= 0 else -0.03), y, f"r = {c:.2f}", va="center",
+        ax.text(s + (0.03 if s >= 0 else -0.03), y, f"r = {fmt_number(c, lang, 2)}", va="center",
                 ha="left" if s >= 0 else "right", fontsize=8)
     lim = max(0.5, float(np.nanmax(np.abs(data["severity"]))) * 1.6)
     ax.set_xlim(-lim, lim)
+    ax.xaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: fmt_number(v, lang, 1)))  # 0,5 in Swedish
     ax.set_xlabel(t("severity_axis", lang))
     ax.set_title(t("severity_title", lang))
     ax.spines[["top", "right"]].set_visible(False)
@@ -270,7 +271,8 @@ def method_ranks(comparison: pd.DataFrame, names: pd.Series, lang: Lang = "sv") 
         ax.plot(range(len(methods)), ranks.to_numpy(dtype=float), marker="o")
         ax.text(len(methods) - 1 + 0.08, float(ranks.iloc[-1]), str(names.get(nominee, nominee)),
                 va="center", fontsize=8)
-    ax.set_xticks(range(len(methods)), methods)
+    ax.set_xticks(range(len(methods)), [t(f"board.method.short.{m}", lang) if m in ("mean", "median", "trimmed", "zscore")
+                                        else m for m in methods])
     ax.set_xlim(-0.2, len(methods) - 0.2 + 0.8)
     ax.invert_yaxis()
     ax.set_ylabel(t("rank", lang))
@@ -379,7 +381,7 @@ def p_first_bar(summary: pd.DataFrame, names: pd.Series | dict | None = None, la
     fig, ax = plt.subplots(figsize=(7, 0.45 * max(len(data), 1) + 1.3), layout="constrained")
     ax.barh(labels, pct, color="#2b6f9e")
     for yv, v in enumerate(pct):
-        ax.text(v + 1, yv, f"{v:.1f} %" if v < 99.95 else "100 %", va="center", fontsize=9)
+        ax.text(v + 1, yv, fmt_percent(v, lang, 1) if v < 99.95 else fmt_percent(100, lang, 0), va="center", fontsize=9)
     ax.invert_yaxis()
     ax.set_xlim(0, 110)
     ax.set_xlabel(_uw("p_first_axis", lang))

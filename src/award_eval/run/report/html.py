@@ -45,6 +45,7 @@ from award_eval.i18n import (
     t,
 )
 from award_eval.io.files import atomic_write_text
+from award_eval.present import board
 from award_eval.present.method import (
     method_html,
     provenance_html,
@@ -238,6 +239,7 @@ class ReportInfo:
     index_href: str = "../index.html"
     method_html: str = ""
     provenance_html: str = ""
+    downloads_html: str = ""  # links to the evaluation's CSV files and the run's workbook
     aliases: dict[str, str] = field(default_factory=dict)  # juror name -> alias, when anonymised
     roots: list[str] = field(default_factory=list)  # local folders to strip from the page
 
@@ -304,6 +306,8 @@ def render_notebook(notebook: nbformat.NotebookNode | str | Path, info: ReportIn
         "css": _css(),
         "method_id": "metod" if lang == "sv" else "method", "method_label": page_label("method", lang),
         "method_html": info.method_html,
+        "downloads_html": info.downloads_html, "downloads_label": t("board.downloads", lang),
+        "downloads_id": "nedladdning" if lang == "sv" else "downloads",
         "provenance_id": "ursprung" if lang == "sv" else "provenance",
         "provenance_label": page_label("provenance", lang), "provenance_html": info.provenance_html,
         "footer": page_label("footer", lang, version=__version__, criteria_version=info.criteria_version or "–"),
@@ -391,11 +395,16 @@ def write_evaluation_report(notebook: nbformat.NotebookNode, ctx: "RunContext", 
     kind = kind_of(spec, record)
     method = (record or {}).get("method") or record_from_parameters(params, ctx.framework, ctx.data, kind)
     roots = _roots(ctx, params, path.parent, Path(spec.notebook).parent)
+    # jury, screening, uncertainty and profile reports get their own method section (the overall
+    # ranking's, with its weight table, is in the ranking's report)
+    specific = board.method_html(kind if kind != "other" else Path(spec.notebook).stem, method, params, lang)
+    csvs = sorted(p.name for p in path.parent.glob("*.csv"))
     info = ReportInfo(
         title=evaluation_title(spec, record, lang), award=_award_label(ctx, lang), lang=lang,
         synthetic=ctx.synthetic, kind=kind, round=_round_title(ctx, lang),
         criteria_version=str(ctx.provenance.get("criteria_version") or ""),
-        method_html=method_html(method, ctx.framework, lang),
+        method_html=specific if specific is not None else method_html(method, ctx.framework, lang),
+        downloads_html=board.downloads_html(csvs, lang, "../results.xlsx"),
         provenance_html=provenance_html(ctx.provenance, lang, seed=params.get("seed")),
         aliases=_aliases(ctx, params), roots=roots)
     out = write_report(notebook, info, path)

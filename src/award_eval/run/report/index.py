@@ -188,6 +188,7 @@ def render_index(ctx: "RunContext", manifest: dict, out_dir: Path, lang: Lang, o
         date_label=page_label("date_label", lang), run_date=run_date(),
         criteria_label=page_label("criteria_label", lang), criteria_version=str(ctx.provenance.get("criteria_version") or ""),
         css=_css(), rankings=rankings, sections=sections, failed=failed, run_state=run_state,
+        workbook_label=t("board.workbook", lang),
         provenance_html=provenance_html(ctx.provenance, lang),
         other_langs=[{"href": href, "text": page_label("other_language_index", lang), "lang": lg}
                      for lg, href in other_langs.items()],
