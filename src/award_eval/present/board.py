@@ -139,6 +139,8 @@ def method_html(kind: str, record: dict, params: dict, lang: Lang = "sv") -> str
         parts = [t("board.method.profile", lang, **values)]
     else:
         return None
+    if record.get("anonymise_jurors"):
+        parts.append(t("board.method.anonymised", lang))
     return "".join(f"<p>{p}</p>" for p in parts)
 
 
