@@ -25,6 +25,15 @@ PAGES = {"index": "index.html", "index-en": "index.en.html",
          "profile": "profile-0120/report.html", "profile-en": "profile-2262-en/report.html"}
 
 
+def shrink(png: Path) -> None:
+    """Store the PNG with a 256-colour palette (a third of the size; report pages have few colours)."""
+    from PIL import Image
+
+    with Image.open(png) as img:
+        small = img.convert("RGB").quantize(colors=256, method=Image.Quantize.MEDIANCUT)
+    small.save(png, optimize=True)
+
+
 def find_browser() -> str | None:
     """The Chromium the screenshots are taken with, or None."""
     from award_eval.run.report.browser import find_chromium
@@ -75,6 +84,7 @@ def main(argv: list[str] | None = None) -> int:
                     page.goto(path.resolve().as_uri())
                     png = args.out / f"{name}-{width}.png"
                     page.screenshot(path=str(png), full_page=True)
+                    shrink(png)
                     print(png)
                 page.close()
             browser.close()

@@ -67,7 +67,9 @@ def summary_table(result: MonteCarloResult, names: Mapping | pd.Series | None = 
     """The summary for reading: municipality, rank, median, 5–95 % interval, P(first) in %."""
     s = result.summary
     names = pd.Series(dict(names) if names is not None else {}, dtype=object)
-    interval = [f"{_num(lo, lang)}–{_num(hi, lang)}" if lo != hi else _num(lo, lang) for lo, hi in zip(s["q05"], s["q95"])]
+    # word joiners keep "1–2" on one line (a narrow column would break it after the dash)
+    interval = [f"{_num(lo, lang)}\u2060–\u2060{_num(hi, lang)}" if lo != hi else _num(lo, lang)
+                for lo, hi in zip(s["q05"], s["q95"])]
     table = pd.DataFrame({
         word("name", lang): [names.get(u, u) for u in s.index],
         word("nominal", lang): s["nominal"].to_numpy(),
