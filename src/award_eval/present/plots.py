@@ -215,8 +215,10 @@ def profile_bars(criteria: pd.DataFrame, framework: Framework, name: str, lang: 
     ax.barh(y, data["score"].fillna(0), color=colors, height=0.62)
     for yi, (score, ref, med) in zip(y, zip(data["score"], data["reference"], data["reference_median"])):
         if np.isfinite(score):
-            # the value inside the bar's end (clear of the median marker); outside when the bar is short
-            if score >= 12:
+            # the value inside the bar's end; outside when the bar is short or the median marker sits
+            # where the value would be written
+            covered = bool(np.isfinite(med) and score - 10 <= med <= score + 0.5)
+            if score >= 12 and not covered:
                 ax.text(score - 1.2, yi - 0.04, fmt_number(score, lang, 0), va="center", ha="right", fontsize=8.5,
                         color="white", fontweight="bold")
             else:
