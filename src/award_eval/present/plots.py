@@ -276,6 +276,7 @@ def method_ranks(comparison: pd.DataFrame, names: pd.Series, lang: Lang = "sv") 
     ax.set_xticks(range(len(methods)), [t(f"board.method.short.{m}", lang) if m in ("mean", "median", "trimmed", "zscore")
                                         else m for m in methods])
     ax.set_xlim(-0.2, len(methods) - 0.2 + 0.8)
+    ax.yaxis.set_major_locator(plt.MaxNLocator(integer=True))  # ranks: 1, 2, 3, never 1.5
     ax.invert_yaxis()
     ax.set_ylabel(t("rank", lang))
     ax.set_title(t("method_title", lang))
@@ -288,15 +289,24 @@ def screening_strip(table: pd.DataFrame, lang: Lang = "sv") -> Figure:
     groups = sorted(table["skr_group"].dropna().unique())
     fig, ax = plt.subplots(figsize=(8, 4.8), layout="constrained")
     rng = np.random.default_rng(0)  # fixed jitter: the same figure on every run
+    gap = 0.045 * (float(table["score"].max() - table["score"].min()) or 1.0)  # one label's height, roughly
     for i, group in enumerate(groups):
         part = table[table["skr_group"] == group].sort_values("code").reset_index(drop=True)
         jitter = rng.uniform(-0.28, 0.28, len(part))
         others = ~part["nominee"].to_numpy(dtype=bool)
         ax.scatter(i + jitter[others], part.loc[others, "score"], s=12, color="#9aa7b3", alpha=0.7)
         ax.scatter(i + jitter[~others], part.loc[~others, "score"], s=40, color="#c0392b", zorder=3)
-        for k, (x, (_, row)) in enumerate(zip(i + jitter[~others], part[~others].iterrows())):
-            ax.annotate(str(row["name"]), (x, row["score"]), xytext=(6 if k % 2 == 0 else -6, 4 - 10 * (k % 2)),
-                        textcoords="offset points", fontsize=8, ha="left" if k % 2 == 0 else "right")
+        # nominees' names alternate right and left of their group, top score first; a name that would
+        # sit on the one above it on the same side moves down, with a thin line to its dot
+        named = part[~others].assign(x=i + jitter[~others]).sort_values("score", ascending=False)
+        last = {0: np.inf, 1: np.inf}
+        for k, (x, score, name) in enumerate(zip(named["x"], named["score"], named["name"])):
+            side = k % 2
+            y = min(float(score), last[side] - gap)
+            last[side] = y
+            ax.annotate(str(name), (x, score), xytext=(i + (0.34 if side == 0 else -0.34), y), textcoords="data",
+                        fontsize=8, va="center", ha="left" if side == 0 else "right",
+                        arrowprops=dict(arrowstyle="-", color="#c0392b", lw=0.6, shrinkA=0, shrinkB=3))
     ax.set_xticks(range(len(groups)), groups)
     ax.set_xlabel(t("skr_group", lang))
     ax.set_ylabel(t("screening_axis", lang))
