@@ -42,8 +42,11 @@ def test_uncertainty_sentences_name_the_leader_and_how_sure():
 def test_each_kind_has_its_own_method_section(kind):
     record = {"counts": {"municipalities": 290, "jurors": 7, "recusals": 1}, "scale": [1, 5],
               "n_indicator_criteria": 8, "n_jury_criteria": 6, "jury_method": "mean"}
-    sv = board.method_html(kind, record, {"n": 10000, "seed": 42}, "sv")
-    en = board.method_html(kind, record, {"n": 10000, "seed": 42}, "en")
+    params = {"n": 10000, "seed": 42, "impute": "group_mean", "treat": "winsorise", "weights": "dirichlet"}
+    sv = board.method_html(kind, record, params, "sv")
+    en = board.method_html(kind, record, params, "en")
+    for internal in ("group_mean", "winsorise", "minmax", "arithmetic", "dirichlet"):
+        assert f"({internal})" not in sv + en  # settings in words, not their ids
     assert sv and en and sv != en and "<table" not in sv  # no copy of the overall weight table
     assert "Ingen osäkerhetsanalys" not in sv
     assert board.method_html("ranking", record, {}, "sv") is None

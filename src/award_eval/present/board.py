@@ -14,7 +14,7 @@ from typing import Any
 
 import pandas as pd
 
-from award_eval.i18n import Lang, check_lang, fmt_int, fmt_number, fmt_percent, t
+from award_eval.i18n import Lang, catalogue, check_lang, fmt_int, fmt_number, fmt_percent, t
 from award_eval.present.tables import esc
 
 METHODS = ("mean", "median", "trimmed", "zscore")
@@ -23,6 +23,12 @@ METHODS = ("mean", "median", "trimmed", "zscore")
 def method_name(method: str, lang: Lang = "sv", short: bool = False) -> str:
     """A jury aggregation method in words (``trimmed`` → 'trimmat medelvärde')."""
     return t(f"board.method.{'short' if short else 'name'}.{method}", lang) if method in METHODS else method
+
+
+def setting(value: Any, lang: Lang = "sv") -> str:
+    """A notebook setting in words (``group_mean`` → 'med kommungruppens medelvärde'), else as given."""
+    key = f"board.param.{value}"
+    return t(key, lang) if key in catalogue() else str(value)
 
 
 def _finite(value: Any) -> bool:
@@ -123,9 +129,11 @@ def method_html(kind: str, record: dict, params: dict, lang: Lang = "sv") -> str
                  t("board.method.jury_conflicts", lang, recusals=esc(counts.get("recusals", 0)),
                    threshold=esc(fmt_number(params.get("threshold", 2.0), lang, 0)))]
     elif kind == "screening":
-        parts = [t("board.method.screening", lang, **values, impute=esc(params.get("impute", "group_mean")),
-                   treat=esc(params.get("treat", "winsorise")), normalisation=esc(params.get("normalisation", "minmax")),
-                   aggregation=esc(params.get("aggregation", "arithmetic"))),
+        parts = [t("board.method.screening", lang, **values,
+                   impute=esc(setting(params.get("impute", "group_mean"), lang)),
+                   treat=esc(setting(params.get("treat", "winsorise"), lang)),
+                   normalisation=esc(setting(params.get("normalisation", "minmax"), lang)),
+                   aggregation=esc(setting(params.get("aggregation", "arithmetic"), lang))),
                  t("board.method.shortlist", lang, size=esc(params.get("shortlist_size", 15)),
                    per_group=esc(params.get("per_group", 1)))]
     elif kind == "uncertainty":
