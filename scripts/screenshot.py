@@ -1,106 +1,101 @@
 #!/usr/bin/env python3
-"""Render report pages to PNG (and optionally PDF) with headless Chromium, to look at them.
+"""Screenshots of a run's pages at a desk's and a phone's width, to look at them (and a PDF page).
 
-    .venv/bin/python scripts/screenshot.py runs/demo/index.html runs/demo/profile-0120/report.html \
-        --out docs/screenshots [--width 1200] [--pdf]
+    .venv/bin/python scripts/screenshot.py runs/demo --out docs/screenshots [--widths 1280 390] [--pdf PACK.pdf]
 
-Each page becomes ``<out>/<name>.png``, the whole page (trailing blank space trimmed); with
-``--pdf`` also ``<name>.pdf`` through the print stylesheet. ``<name>`` is the page's folder and
-file name (``profile-0120_report``). Needs a ``chromium`` (or ``chromium-browser``,
-``google-chrome``) on PATH — ``apt-get install chromium`` on Debian; exits 3 when none is found.
-Runs as root too (``--no-sandbox``), with a throw-away profile and no network traffic of its own.
+Each page of :data:`PAGES` that the run has becomes ``<out>/<name>-<width>.png`` (the whole page);
+``--pages`` picks others (paths inside the run folder). With ``--pdf``, the pack's first pages
+become ``<out>/pdf-page-N.png`` through ``pdftoppm`` (poppler-utils).
+
+Drives Debian's Chromium through Playwright for Python (``award_eval.run.report.browser``); exits
+3 when there is none.
 """
 from __future__ import annotations
 
 import argparse
-import shutil
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
-BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
-FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--no-first-run", "--hide-scrollbars",
-         "--force-device-scale-factor=1", "--disable-extensions", "--mute-audio")
+PAGES = {"index": "index.html", "index-en": "index.en.html",
+         "overall": "overall/report.html", "overall-en": "overall-en/report.html",
+         "jury": "jury/report.html", "jury-en": "jury-en/report.html",
+         "screening": "screening/report.html", "screening-en": "screening-en/report.html",
+         "uncertainty": "uncertainty/report.html", "uncertainty-en": "uncertainty-en/report.html",
+         "profile": "profile-0120/report.html", "profile-en": "profile-2262-en/report.html"}
+
+
+def shrink(png: Path) -> None:
+    """Store the PNG with a 256-colour palette (a third of the size; report pages have few colours)."""
+    from PIL import Image
+
+    with Image.open(png) as img:
+        small = img.convert("RGB").quantize(colors=256, method=Image.Quantize.MEDIANCUT)
+    small.save(png, optimize=True)
 
 
 def find_browser() -> str | None:
-    """The first headless-capable Chromium on PATH, or None."""
-    for name in BROWSERS:
-        path = shutil.which(name)
-        if path:
-            return path
-    return None
+    """The Chromium the screenshots are taken with, or None."""
+    from award_eval.run.report.browser import find_chromium
+
+    return find_chromium()
 
 
-def _run(browser: str, args: list[str], timeout: float) -> None:
-    with tempfile.TemporaryDirectory(prefix="ae-chromium-") as profile:
-        cmd = [browser, *FLAGS, f"--user-data-dir={profile}", *args]
-        res = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False)
-    if res.returncode != 0:
-        raise RuntimeError(f"{Path(browser).name} exited {res.returncode}: {res.stderr[-800:]}")
+def screenshot(page: Path, png: Path, width: int = 1280, height: int = 900) -> Path:
+    """One page (a local HTML file) as a full-page PNG ``width`` pixels wide."""
+    from award_eval.run.report.browser import launch, sync_playwright
 
-
-def trim_bottom(png: Path, background: tuple[int, int, int] = (255, 255, 255), margin: int = 24) -> None:
-    """Cut the blank space below the page's content (the window was taller than the page)."""
-    from PIL import Image, ImageChops
-
-    with Image.open(png) as img:
-        rgb = img.convert("RGB")
-        diff = ImageChops.difference(rgb, Image.new("RGB", rgb.size, background))
-        box = diff.getbbox()
-        if box is None:
-            return
-        bottom = min(rgb.height, box[3] + margin)
-        if bottom < rgb.height:
-            rgb.crop((0, 0, rgb.width, bottom)).save(png, optimize=True)
-
-
-def screenshot(page: Path, png: Path, width: int = 1200, height: int = 9000, browser: str | None = None,
-               timeout: float = 120) -> Path:
-    """``page`` (a local HTML file) as a PNG ``width`` pixels wide, trimmed to its content."""
-    browser = browser or find_browser()
-    if browser is None:
-        raise FileNotFoundError("no chromium on PATH")
     png.parent.mkdir(parents=True, exist_ok=True)
-    _run(browser, [f"--window-size={width},{height}", f"--screenshot={png.resolve()}",
-                   "--virtual-time-budget=3000", page.resolve().as_uri()], timeout)
-    trim_bottom(png)
+    with sync_playwright() as pw:
+        browser = launch(pw)
+        try:
+            tab = browser.new_page(viewport={"width": width, "height": height})
+            tab.goto(Path(page).resolve().as_uri())
+            tab.screenshot(path=str(png), full_page=True)
+        finally:
+            browser.close()
     return png
-
-
-def print_pdf(page: Path, pdf: Path, browser: str | None = None, timeout: float = 120) -> Path:
-    """``page`` printed to PDF through its print stylesheet (A4)."""
-    browser = browser or find_browser()
-    if browser is None:
-        raise FileNotFoundError("no chromium on PATH")
-    pdf.parent.mkdir(parents=True, exist_ok=True)
-    _run(browser, ["--no-pdf-header-footer", f"--print-to-pdf={pdf.resolve()}", page.resolve().as_uri()], timeout)
-    return pdf
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("pages", nargs="+", type=Path, help="HTML files")
+    parser.add_argument("run", type=Path, help="a run folder (award-eval run … --out RUN)")
     parser.add_argument("--out", type=Path, default=Path("docs/screenshots"), help="output folder")
-    parser.add_argument("--width", type=int, default=1200)
-    parser.add_argument("--height", type=int, default=9000, help="window height; the PNG is trimmed")
-    parser.add_argument("--pdf", action="store_true", help="also print each page to PDF")
+    parser.add_argument("--widths", type=int, nargs="+", default=[1280, 390])
+    parser.add_argument("--pages", nargs="+", help="pages inside the run folder (default: one of each kind)")
+    parser.add_argument("--pdf", type=Path, help="also turn this PDF's first pages into PNGs")
+    parser.add_argument("--pdf-pages", type=int, default=3)
     args = parser.parse_args(argv)
-    browser = find_browser()
-    if browser is None:
-        print("screenshot: no chromium on PATH (apt-get install chromium)", file=sys.stderr)
+
+    from award_eval.errors import BrowserMissing
+    from award_eval.run.report.browser import launch, sync_playwright
+
+    pages = {Path(p).parent.name or Path(p).stem: p for p in args.pages} if args.pages else PAGES
+    args.out.mkdir(parents=True, exist_ok=True)
+    try:
+        with sync_playwright() as pw:
+            browser = launch(pw)
+            for width in args.widths:
+                page = browser.new_page(viewport={"width": width, "height": 900})
+                for name, rel in pages.items():
+                    path = args.run / rel
+                    if not path.is_file():
+                        continue
+                    page.goto(path.resolve().as_uri())
+                    png = args.out / f"{name}-{width}.png"
+                    page.screenshot(path=str(png), full_page=True)
+                    shrink(png)
+                    print(png)
+                page.close()
+            browser.close()
+    except BrowserMissing as exc:
+        print(f"screenshot: {exc}", file=sys.stderr)
         return 3
-    for page in args.pages:
-        if not page.is_file():
-            print(f"screenshot: {page}: no such file", file=sys.stderr)
-            return 2
-        name = f"{page.parent.name}_{page.stem}" if page.parent.name else page.stem
-        png = screenshot(page, args.out / f"{name}.png", args.width, args.height, browser)
-        print(png)
-        if args.pdf:
-            print(print_pdf(page, args.out / f"{name}.pdf", browser))
+    if args.pdf:
+        prefix = args.out / "pdf-page"
+        subprocess.run(["pdftoppm", "-png", "-r", "60", "-f", "1", "-l", str(args.pdf_pages), str(args.pdf),
+                        str(prefix)], check=True)
+        print(*sorted(args.out.glob("pdf-page-*.png")), sep="\n")
     return 0
 
 

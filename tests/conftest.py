@@ -51,7 +51,7 @@ def demo_cli_run(tmp_path_factory):
     """The whole demo plan, run once per session by the command line (--jobs 2, SOURCE_DATE_EPOCH set).
 
     Tests of the notebooks, the batch runner and the Dask path share this run, so the suite runs
-    the 21-evaluation demo as few times as it can. Tests that change the folder work on a copy.
+    the 24-evaluation demo as few times as it can. Tests that change the folder work on a copy.
     """
     import os
     import subprocess
@@ -61,3 +61,16 @@ def demo_cli_run(tmp_path_factory):
     res = subprocess.run([sys.executable, "-m", "award_eval.cli", "run", "data/demo/plan.yaml", "--out", str(out),
                           "--jobs", "2"], cwd=ROOT, capture_output=True, text=True, env=env, timeout=1200)
     return out, res
+
+
+@pytest.fixture(scope="session")
+def demo_run_dir(request) -> Path:
+    """The session's demo run folder (it must have succeeded). ``AWARD_EVAL_TEST_RUN=folder``
+    checks a demo run made before instead (the browser, workbook and PDF tests, while editing)."""
+    import os
+
+    if os.environ.get("AWARD_EVAL_TEST_RUN"):
+        return Path(os.environ["AWARD_EVAL_TEST_RUN"]).resolve()
+    out, res = request.getfixturevalue("demo_cli_run")
+    assert res.returncode == 0, res.stderr[-3000:]
+    return out

@@ -298,7 +298,7 @@ def test_jury_tables_use_the_reports_number_format(framework, demo_data):
     comparison = jury.method_comparison(demo_data.jury_scores)
     table = tables.method_table(comparison, names, "sv")
     headers = [c.header for c in table.columns]
-    assert headers[:3] == ["Kommun", "mean: poäng", "mean: placering"] and len(headers) == 1 + 2 * len(jury.METHODS)
+    assert headers[:3] == ["Kommun", "Medelvärde: poäng", "Medelvärde: placering"] and len(headers) == 1 + 2 * len(jury.METHODS)
     ranks = [row[2] for row in table.cells()]
     assert ranks == sorted(ranks, key=int) and "," in table.cells()[0][1]
 

@@ -28,6 +28,13 @@ def _cmd_run(args: argparse.Namespace) -> int:
     return 1 if result.failed else 0
 
 
+def _cmd_pdf(args: argparse.Namespace) -> int:
+    from award_eval.run.report.pdf import write_pdf
+
+    print(write_pdf(args.run_dir, args.out, lang=args.lang, profiles=args.profiles))
+    return 0
+
+
 def _cmd_validate(args: argparse.Namespace) -> int:
     from award_eval.validation import validate
 
@@ -125,6 +132,13 @@ def build_parser() -> argparse.ArgumentParser:
                           "where possible; see docs/batch.md)")
     run.add_argument("--quiet", action="store_true", help="no progress bar")
     run.set_defaults(func=_cmd_run)
+
+    pdf = sub.add_parser("pdf", help="print a run's index and reports to one PDF (the board's pack; needs Chromium)")
+    pdf.add_argument("run_dir", metavar="RUN_DIR", help="a folder written by award-eval run")
+    pdf.add_argument("--out", required=True, help="the PDF to write")
+    pdf.add_argument("--lang", default="sv", choices=["sv", "en"], help="which language's reports (default: sv)")
+    pdf.add_argument("--profiles", action="store_true", help="include every nominee's profile")
+    pdf.set_defaults(func=_cmd_pdf)
 
     val = sub.add_parser("validate", help="check criteria and data files without running anything",
                          description="Check the criteria, the data folder and the jury's scores. Every bad "

@@ -157,3 +157,9 @@ class KernelStartError(AwardEvalError):
 
 class PoolClosed(AwardEvalError):
     """The pool was closed (the run is stopping) while a kernel was wanted."""
+
+
+# --- reports ------------------------------------------------------------------------------------
+
+class BrowserMissing(AwardEvalError):
+    """No Chromium (or no Playwright for Python) to print a report with; the CLI exits 2."""

@@ -18,7 +18,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
 from award_eval.criteria import Framework
-from award_eval.i18n import Lang, fmt_number, skr_group_name, t
+from award_eval.i18n import Lang, fmt_number, fmt_percent, skr_group_name, t
 
 ACCENT = "#2b6f9e"  # the report's accent (the evaluated municipality, the bars)
 PEER = "#d55e00"  # peers' median (colour-blind safe against the accent)
@@ -225,8 +225,10 @@ def profile_bars(criteria: pd.DataFrame, framework: Framework, name: str, lang: 
     ax.barh(y, data["score"].fillna(0), color=colors, height=0.62)
     for yi, (score, ref, med) in zip(y, zip(data["score"], data["reference"], data["reference_median"])):
         if np.isfinite(score):
-            # the value inside the bar's end (clear of the median marker); outside when the bar is short
-            if score >= 12:
+            # the value inside the bar's end; outside when the bar is short or the median marker sits
+            # where the value would be written
+            covered = bool(np.isfinite(med) and score - 10 <= med <= score + 0.5)
+            if score >= 12 and not covered:
                 ax.text(score - 1.2, yi - 0.04, fmt_number(score, lang, 0), va="center", ha="right", fontsize=8.5,
                         color="white", fontweight="bold")
             else:
@@ -261,10 +263,11 @@ def juror_severity(severity: pd.DataFrame, lang: Lang = "sv") -> Figure:
     ax.barh([_plain(j) for j in data["juror"]], data["severity"], color=colours)
     ax.axvline(0, color="black", linewidth=0.8)
     for y, (s, c) in enumerate(zip(data["severity"], data["consistency"])):
-        ax.text(s + (0.03 if s >= 0 else -0.03), y, f"r = {c:.2f}", va="center",
+        ax.text(s + (0.03 if s >= 0 else -0.03), y, f"r = {fmt_number(c, lang, 2)}", va="center",
                 ha="left" if s >= 0 else "right", fontsize=8)
     lim = max(0.5, float(np.nanmax(np.abs(data["severity"]))) * 1.6)
     ax.set_xlim(-lim, lim)
+    ax.xaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: fmt_number(v, lang, 1)))  # 0,5 in Swedish
     ax.set_xlabel(t("figure.severity.axis", lang))
     ax.set_title(t("figure.severity.title", lang))
     ax.spines[["top", "right"]].set_visible(False)
@@ -280,8 +283,10 @@ def method_ranks(comparison: pd.DataFrame, names: pd.Series, lang: Lang = "sv") 
         ax.plot(range(len(methods)), ranks.to_numpy(dtype=float), marker="o")
         ax.text(len(methods) - 1 + 0.08, float(ranks.iloc[-1]), _plain(names.get(nominee, nominee)),
                 va="center", fontsize=8)
-    ax.set_xticks(range(len(methods)), [_plain(m) for m in methods])
+    ax.set_xticks(range(len(methods)), [t(f"board.method.short.{m}", lang) if m in ("mean", "median", "trimmed", "zscore")
+                                        else m for m in methods])
     ax.set_xlim(-0.2, len(methods) - 0.2 + 0.8)
+    ax.yaxis.set_major_locator(plt.MaxNLocator(integer=True))  # ranks: 1, 2, 3, never 1.5
     ax.invert_yaxis()
     ax.set_ylabel(t("figure.method.rank_axis", lang))
     ax.set_title(t("figure.method.title", lang))
@@ -294,15 +299,24 @@ def screening_strip(table: pd.DataFrame, lang: Lang = "sv") -> Figure:
     groups = sorted(table["skr_group"].dropna().unique())
     fig, ax = plt.subplots(figsize=(8, 4.8), layout="constrained")
     rng = np.random.default_rng(0)  # fixed jitter: the same figure on every run
+    gap = 0.045 * (float(table["score"].max() - table["score"].min()) or 1.0)  # one label's height, roughly
     for i, group in enumerate(groups):
         part = table[table["skr_group"] == group].sort_values("code").reset_index(drop=True)
         jitter = rng.uniform(-0.28, 0.28, len(part))
         others = ~part["nominee"].to_numpy(dtype=bool)
         ax.scatter(i + jitter[others], part.loc[others, "score"], s=12, color="#9aa7b3", alpha=0.7)
         ax.scatter(i + jitter[~others], part.loc[~others, "score"], s=40, color="#c0392b", zorder=3)
-        for k, (x, (_, row)) in enumerate(zip(i + jitter[~others], part[~others].iterrows())):
-            ax.annotate(_plain(row["name"]), (x, row["score"]), xytext=(6 if k % 2 == 0 else -6, 4 - 10 * (k % 2)),
-                        textcoords="offset points", fontsize=8, ha="left" if k % 2 == 0 else "right")
+        # nominees' names alternate right and left of their group, top score first; a name that would
+        # sit on the one above it on the same side moves down, with a thin line to its dot
+        named = part[~others].assign(x=i + jitter[~others]).sort_values("score", ascending=False)
+        last = {0: np.inf, 1: np.inf}
+        for k, (x, score, name) in enumerate(zip(named["x"], named["score"], named["name"])):
+            side = k % 2
+            y = min(float(score), last[side] - gap)
+            last[side] = y
+            ax.annotate(_plain(name), (x, score), xytext=(i + (0.34 if side == 0 else -0.34), y), textcoords="data",
+                        fontsize=8, va="center", ha="left" if side == 0 else "right",
+                        arrowprops=dict(arrowstyle="-", color="#c0392b", lw=0.6, shrinkA=0, shrinkB=3))
     ax.set_xticks(range(len(groups)), [_plain(g) for g in groups])
     ax.set_xlabel(t("figure.screening.group_axis", lang))
     ax.set_ylabel(t("figure.screening.axis", lang))
@@ -366,7 +380,7 @@ def p_first_bar(summary: pd.DataFrame, names: pd.Series | dict | None = None, la
     fig, ax = plt.subplots(figsize=(7, 0.45 * max(len(data), 1) + 1.3), layout="constrained")
     ax.barh(labels, pct, color="#2b6f9e")
     for yv, v in enumerate(pct):
-        ax.text(v + 1, yv, f"{v:.1f} %" if v < 99.95 else "100 %", va="center", fontsize=9)
+        ax.text(v + 1, yv, fmt_percent(v, lang, 1) if v < 99.95 else fmt_percent(100, lang, 0), va="center", fontsize=9)
     ax.invert_yaxis()
     ax.set_xlim(0, 110)
     ax.set_xlabel(t("figure.uncertainty.p_first_axis", lang))

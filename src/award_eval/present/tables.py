@@ -245,7 +245,7 @@ UNITS_EN = {
 
 def interval_table(intervals: pd.DataFrame, ranking: pd.DataFrame, lang: Lang = "sv") -> Table:
     """Rank, municipality, rank interval, median simulated rank and chance of winning (uncertainty)."""
-    frame = ranking[["rank", "code", "name"]].merge(intervals, on="code", how="left")
+    frame = ranking[["rank", "code", "name"]].merge(intervals, on="code", how="inner")  # only who has one
     frame["interval"] = list(zip(frame["rank_low"], frame["rank_high"]))
     frame["p_first"] = 100 * frame["p_first"].astype(float)
     cols = [Column("rank", t("table.rank", lang), "int"), Column("name", t("table.name", lang)),
@@ -412,8 +412,9 @@ def method_table(comparison: pd.DataFrame, names: pd.Series, lang: Lang = "sv") 
     for m in methods:
         frame[f"score_{m}"] = score[m]
         frame[f"rank_{m}"] = rank[m]
-        columns += [Column(f"score_{m}", t("jury.method_score", lang, method=m), "number", 2),
-                    Column(f"rank_{m}", t("jury.method_rank", lang, method=m), "int")]
+        label = t(f"board.method.short.{m}", lang) if m in ("mean", "median", "trimmed", "zscore") else m
+        columns += [Column(f"score_{m}", t("board.method.score_col", lang, method=label), "number", 2),
+                    Column(f"rank_{m}", t("board.method.rank_col", lang, method=label), "int")]
     frame = frame.sort_values([f"rank_{methods[0]}", "name"], kind="stable").reset_index(drop=True)
     return Table(frame, columns, check_lang(lang))
 
@@ -421,7 +422,7 @@ def method_table(comparison: pd.DataFrame, names: pd.Series, lang: Lang = "sv") 
 def screening_table(table: pd.DataFrame, lang: Lang = "sv", decimals: int = 1) -> Table:
     """The screening ranking as a report table, headers and numbers in ``lang``."""
     out = table.drop(columns=["code"]).reset_index(drop=True)
-    out["nominee"] = out["nominee"].map({True: "✓", False: ""})
+    out["nominee"] = out["nominee"].map({True: t("board.yes", lang), False: ""})
     kinds = {"rank": "int", "group_rank": "int", "group_size": "int", "score": ("number", decimals)}
     columns = []
     for key in out.columns:

@@ -7,8 +7,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from award_eval.i18n import fmt_int, has, t
-from award_eval.present.tables import unit_label
+from award_eval.i18n import fmt_int, fmt_number, has, t
+from award_eval.present.tables import Table, table, unit_label
 from award_eval.uncertainty.montecarlo import MonteCarloResult
 
 def _label(criteria: Any, code: str, lang: str) -> str:
@@ -36,19 +36,27 @@ def summary_table(result: MonteCarloResult, names: Mapping | pd.Series | None = 
     """The summary for reading: municipality, rank, median, 5–95 % interval, P(first) in %."""
     s = result.summary
     names = pd.Series(dict(names) if names is not None else {}, dtype=object)
-    interval = [f"{_num(lo)}–{_num(hi)}" if lo != hi else _num(lo) for lo, hi in zip(s["q05"], s["q95"])]
+    # word joiners keep "1–2" on one line (a narrow column would break it after the dash)
+    interval = [f"{_num(lo, lang)}\u2060–\u2060{_num(hi, lang)}" if lo != hi else _num(lo, lang)
+                for lo, hi in zip(s["q05"], s["q95"])]
     table = pd.DataFrame({
         t("uncertainty.table.name", lang): [names.get(u, u) for u in s.index],
         t("uncertainty.table.nominal", lang): s["nominal"].to_numpy(),
-        t("uncertainty.table.median", lang): [_num(v) for v in s["median"]],
+        t("uncertainty.table.median", lang): [_num(v, lang) for v in s["median"]],
         t("uncertainty.table.interval", lang): interval,
-        t("uncertainty.table.p_first", lang): [f"{100 * p:.1f}" for p in s["p_first"]],  # as the P(first) figure writes it
+        t("uncertainty.table.p_first", lang): [fmt_number(100 * p, lang, 1) for p in s["p_first"]],  # as the P(first) figure writes it
     })
     return table.set_index(t("uncertainty.table.name", lang))
 
 
-def _num(v: float) -> str:
-    return f"{v:.0f}" if float(v).is_integer() else f"{v:.1f}"
+def _num(v: float, lang: str = "sv") -> str:
+    return fmt_number(v, lang, 0 if float(v).is_integer() else 1)
+
+
+def as_table(frame: pd.DataFrame, lang: str = "sv", decimals: int = 1) -> Table:
+    """A frame of this module as a report table: its index becomes the first column (no empty
+    header cell), numbers are written as the report's language writes them."""
+    return table(frame.reset_index(), lang, decimals=decimals)
 
 
 def sobol_table(indices: pd.DataFrame, criteria: Any = None, lang: str = "sv", output: str = "score",
@@ -91,7 +99,7 @@ def what_it_would_take_table(frame: pd.DataFrame, criteria: Any = None, units: M
         if not row["reachable"]:
             own.append(t("uncertainty.table.unreachable", lang))
         elif "raw_increase" in frame.columns and np.isfinite(row["raw_increase"]):
-            own.append(f"{row['raw_increase']:+.2f} {unit_label(units.get(crit, ''), lang)}".strip())
+            own.append(f"{fmt_number(row['raw_increase'], lang, 2, sign=True)} {unit_label(units.get(crit, ''), lang)}".strip())
         else:
             own.append("")
     table = pd.DataFrame({

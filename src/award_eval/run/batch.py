@@ -792,6 +792,9 @@ def run_plan(plan: Plan, out_dir: str | Path, jobs: int | None = None, progress:
         from award_eval.run.report.index import write_index
 
         write_index(out_dir / "index.html", ctx, manifest)
+        from award_eval.run.report.workbook import write_workbook
+
+        write_workbook(out_dir, ctx)
     return result
 
 

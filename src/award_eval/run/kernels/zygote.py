@@ -49,8 +49,7 @@ HISTORY_IN_MEMORY = "--HistoryManager.hist_file=:memory:"
 WARMUP: tuple[str, ...] = ("numpy", "pandas", "scipy.stats", "sklearn.base", "matplotlib", "matplotlib.pyplot",
                            "IPython.display", "award_eval", "award_eval.*")
 #: Never preloaded: these modules and every module below them.
-NOT_PRELOADED = frozenset({"award_eval.cli", "award_eval.run.batch", "award_eval.run.context", "award_eval.run.plan",
-                           "award_eval.run.compare", "award_eval.run.kernels"})
+NOT_PRELOADED = frozenset({"award_eval.cli", "award_eval.run"})
 
 
 def _not_preloaded(name: str) -> bool:

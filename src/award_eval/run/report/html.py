@@ -44,6 +44,7 @@ from award_eval.i18n import (
     t,
 )
 from award_eval.io.files import atomic_write_text
+from award_eval.present import board
 from award_eval.present.method import (
     method_html,
     provenance_html,
@@ -194,6 +195,35 @@ def add_toc(page: str, title: str) -> str:
     return page.replace("<!--ae-toc-->", nav, 1)
 
 
+_TABLE = re.compile(r"(<table\b[^>]*>)(.*?</table\s*>)", re.S | re.I)
+_CAPTION = re.compile(r"<caption\b[^>]*>(.*?)</caption\s*>", re.S | re.I)
+
+
+def scroll_tables(page: str, lang: Lang) -> str:
+    """Wrap every table in a box that scrolls sideways by itself (``.table-scroll``).
+
+    On a phone a wide table then scrolls inside its box, not the page. The box is a labelled
+    region that takes keyboard focus (so it can be scrolled without a mouse); its label is the
+    table's caption, else "Table n", numbered when captions repeat so every region is unique.
+    """
+    seen: set[str] = set()
+    count = 0
+
+    def wrap(match: re.Match) -> str:
+        nonlocal count
+        count += 1
+        cap = _CAPTION.search(match.group(2))
+        label = html.unescape(_TAG.sub("", cap.group(1))).strip() if cap else ""
+        if not label or label in seen:
+            label = t("board.table_n", lang, n=count) + (f": {label}" if label else "")
+        seen.add(label)
+        aria = html.escape(t("board.table_scroll", lang, label=label), quote=True)
+        return (f'<div class="table-scroll" role="region" tabindex="0" aria-label="{aria}">'
+                f"{match.group(1)}{match.group(2)}</div>")
+
+    return _TABLE.sub(wrap, page)
+
+
 @dataclass(frozen=True)
 class ReportInfo:
     """What the report page says around the notebook's outputs."""
@@ -208,6 +238,7 @@ class ReportInfo:
     index_href: str = "../index.html"
     method_html: str = ""
     provenance_html: str = ""
+    downloads_html: str = ""  # links to the evaluation's CSV files and the run's workbook
     aliases: dict[str, str] = field(default_factory=dict)  # juror name -> alias, when anonymised
     emails: dict[str, str] = field(default_factory=dict)  # juror e-mail -> alias, when anonymised
     roots: list[str] = field(default_factory=list)  # local folders to strip from the page
@@ -278,12 +309,14 @@ def render_notebook(notebook: nbformat.NotebookNode | str | Path, info: ReportIn
         "css": _css(),
         "method_id": t("report.anchor.method", lang), "method_label": t("report.method", lang),
         "method_html": info.method_html,
+        "downloads_html": info.downloads_html, "downloads_label": t("board.downloads", lang),
+        "downloads_id": t("report.anchor.downloads", lang),
         "provenance_id": t("report.anchor.provenance", lang),
         "provenance_label": t("report.provenance", lang), "provenance_html": info.provenance_html,
         "footer": t("report.footer", lang, version=__version__, criteria_version=info.criteria_version or "–"),
     }}
     body, _ = _exporter().from_notebook_node(nb, resources=resources)
-    body = add_toc(body, t("report.contents", lang))
+    body = scroll_tables(add_toc(body, t("report.contents", lang)), lang)
     if info.aliases:
         body = scrub_names_html(body, info.aliases, info.emails)
     return neutralise_bidi(scrub_paths(body, info.roots))
@@ -382,11 +415,16 @@ def write_evaluation_report(notebook: nbformat.NotebookNode, ctx: "RunContext", 
     kind = kind_of(spec, record)
     method = (record or {}).get("method") or record_from_parameters(params, ctx.framework, ctx.data, kind)
     roots = _roots(ctx, params, path.parent, Path(spec.notebook).parent)
+    # jury, screening, uncertainty and profile reports get their own method section (the overall
+    # ranking's, with its weight table, is in the ranking's report)
+    specific = board.method_html(kind if kind != "other" else Path(spec.notebook).stem, method, params, lang)
+    csvs = sorted(p.name for p in path.parent.glob("*.csv"))
     info = ReportInfo(
         title=evaluation_title(spec, record, lang), award=_award_label(ctx, lang), lang=lang,
         synthetic=ctx.synthetic, kind=kind, round=_round_title(ctx, lang),
         criteria_version=str(ctx.provenance.get("criteria_version") or ""),
-        method_html=method_html(method, ctx.framework, lang),
+        method_html=specific if specific is not None else method_html(method, ctx.framework, lang),
+        downloads_html=board.downloads_html(csvs, lang, "../results.xlsx"),
         provenance_html=provenance_html(ctx.provenance, lang, seed=params.get("seed")),
         aliases=_aliases(ctx, params), roots=roots)
     if info.aliases and ctx.data is not None:

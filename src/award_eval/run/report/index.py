@@ -40,6 +40,7 @@ from award_eval.run.report.html import (
     _round_title,
     kind_of,
     run_date,
+    scroll_tables,
 )
 
 # --- the run's index page --------------------------------------------------------------------------------
@@ -188,6 +189,7 @@ def render_index(ctx: "RunContext", manifest: dict, out_dir: Path, lang: Lang, o
         date_label=t("report.date_label", lang), run_date=run_date(),
         criteria_label=t("report.criteria_label", lang), criteria_version=str(ctx.provenance.get("criteria_version") or ""),
         css=_css(), rankings=rankings, sections=sections, failed=failed, run_state=run_state,
+        workbook_label=t("board.workbook", lang),
         provenance_html=provenance_html(ctx.provenance, lang),
         other_langs=[{"href": href, "text": t("report.index.other_language", lang), "lang": lg}
                      for lg, href in other_langs.items()],
@@ -201,6 +203,7 @@ def render_index(ctx: "RunContext", manifest: dict, out_dir: Path, lang: Lang, o
         county_label=t("table.county", lang), group_label=t("table.skr_group", lang), rank_label=t("table.rank", lang),
         score_label=t("table.score", lang),
         footer=t("report.footer", lang, version=__version__, criteria_version=ctx.provenance.get("criteria_version") or "–"))
+    page = scroll_tables(page, lang)
     roots = _roots(ctx, dict(ctx.plan.defaults), out_dir)
     if aliases:
         page = scrub_names_html(page, aliases, juror_emails(ctx.data, aliases))
