@@ -98,3 +98,35 @@ def test_moving_a_slider_reorders_and_the_fragment_restores_it(browser, tmp_path
     assert page2.locator(".ae-explore-table tbody tr th").first.inner_text() == want[0]["name"]
     page2.click(".ae-reset")
     assert page2.locator(".ae-explore-table tbody tr th").first.inner_text() == first_before
+
+
+def test_the_overall_report_runs_its_panel_under_its_own_policy(browser, demo_run_dir):
+    """The real report: the panel's script runs under the page's Content-Security-Policy (only its
+    own inline code, by hash), the page requests nothing outside itself, the page-side ranking is the
+    jury's, and without JavaScript or in print the panel is not there."""
+    import pandas as pd
+
+    report = demo_run_dir / "overall" / "report.html"
+    html = report.read_text(encoding="utf-8")
+    assert 'http-equiv="Content-Security-Policy"' in html and "script-src &#39;sha256-" in html
+    page = browser.new_page()
+    requests: list[str] = []
+    page.on("request", lambda r: requests.append(r.url))
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.goto(report.as_uri())
+    assert page.evaluate("() => document.getElementById('ae-explore').hidden") is False, errors
+    assert [u for u in requests if not u.startswith(("file:", "data:"))] == []
+    ranking = pd.read_csv(demo_run_dir / "overall" / "ranking.csv", dtype={"code": str})
+    got = page.evaluate("() => window.awardEval.rank({})")
+    assert [r["code"] for r in got] == list(ranking["code"])
+    np.testing.assert_allclose([r["score"] for r in got], ranking["score"], atol=1e-6)
+    page.emulate_media(media="print")
+    assert page.evaluate("() => getComputedStyle(document.getElementById('ae-explore')).display") == "none"
+    no_js = browser.new_context(java_script_enabled=False).new_page()
+    no_js.goto(report.as_uri())
+    assert not no_js.locator("#ae-explore").is_visible()
+    assert no_js.locator("table.ae-table").first.is_visible()  # the jury's ranking, as without a panel
+    # another kind of report carries the policy too, with no script allowed at all
+    jury = (demo_run_dir / "jury" / "report.html").read_text(encoding="utf-8")
+    assert "script-src &#39;none&#39;" in jury and "<script" not in jury

@@ -66,7 +66,8 @@ def measured(run_dir):
         from award_eval.run.report.browser import launch
 
         browser = launch(p)
-        page = browser.new_page(viewport={"width": WIDTHS[0], "height": 900})
+        # axe is injected as an inline script: the report's Content-Security-Policy would block it
+        page = browser.new_page(viewport={"width": WIDTHS[0], "height": 900}, bypass_csp=True)
         requests: list[str] = []
         page.on("request", lambda r: requests.append(r.url))
 

@@ -39,11 +39,13 @@ def weight_shares(framework: Framework) -> pd.DataFrame:
 
 def method_record(framework: Framework, data: AwardData | None, settings: Settings, *, kind: str = "ranking",
                   seed: int | None = None, anonymise_jurors: bool = False,
-                  uncertainty: dict | None = None, national: bool = False) -> dict[str, Any]:
+                  uncertainty: dict | None = None, national: bool = False,
+                  reversal: Any = None) -> dict[str, Any]:
     """The choices an evaluation made, as plain JSON-able data (what :func:`method_html` writes out).
 
     ``uncertainty``: the uncertainty analysis's own description of its settings, or ``None`` when
     the evaluation has none. ``national``: the report compares with every municipality (profiles).
+    ``reversal``: :func:`award_eval.uncertainty.reversal.rank_reversal`'s table, when it was run.
     """
     counts: dict[str, Any] = {}
     if data is not None:
@@ -67,6 +69,9 @@ def method_record(framework: Framework, data: AwardData | None, settings: Settin
         "anonymise_jurors": bool(anonymise_jurors),
         "uncertainty": uncertainty,
         "national": bool(national),
+        "reversal": None if reversal is None else [
+            {"test": str(r.test), "passed": bool(r.passed), "checked": int(r.checked), "failures": int(r.failures),
+             "example": str(r.example)} for r in reversal.itertuples()],
         "counts": counts,
     }
 
@@ -86,6 +91,17 @@ def weights_table(framework: Framework, lang: Lang = "sv") -> Table:
     cols = [Column("criterion", t("table.criterion", lang)), Column("pillar", t("table.pillar", lang)),
             Column("kind", t("table.basis", lang)), Column("share", t("table.weight_in_index", lang), "percent", 1)]
     return Table(w, cols, lang, css_class="ae-table compact")
+
+
+def reversal_sentence(rows: list[dict], lang: Lang = "sv") -> str:
+    """The rank-reversal verdict: whether the ranking passes Wang & Triantaphyllou's tests, and which failed."""
+    failed = [r for r in rows if not r["passed"]]
+    names = ", ".join(t(f"method.reversal.test.{r['test']}", lang) for r in rows)
+    if not failed:
+        return esc(t("method.reversal.passed", lang, tests=names))
+    which = "; ".join(t("method.reversal.failure", lang, test=t(f"method.reversal.test.{r['test']}", lang),
+                        failures=r["failures"], checked=r["checked"]) for r in failed)
+    return esc(t("method.reversal.failed", lang, failed=which))
 
 
 def method_html(record: dict, framework: Framework | None, lang: Lang = "sv") -> str:
@@ -139,6 +155,9 @@ def method_html(record: dict, framework: Framework | None, lang: Lang = "sv") ->
     else:
         paras.append(f"<strong>{t('method.heading.uncertainty', lang)}</strong> "
                      + t("method.paragraph.no_uncertainty", lang))
+    reversal = record.get("reversal")
+    if reversal:
+        paras.append(f"<strong>{t('method.heading.reversal', lang)}</strong> " + reversal_sentence(reversal, lang))
     extra = []
     if record.get("seed") is not None:
         extra.append(t("method.other.seed", lang, seed=record["seed"]))

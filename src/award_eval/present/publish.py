@@ -27,7 +27,7 @@ KINDS = ("ranking", "jury", "screening", "profile", "other")
 # --- what a notebook publishes ---------------------------------------------------------------------------
 
 def report_record(kind: str, method: dict | None = None, *, title: dict[str, str] | None = None,
-                  subject: dict | None = None, summary: dict | None = None) -> dict:
+                  subject: dict | None = None, summary: dict | None = None, explore: dict | None = None) -> dict:
     """The record a notebook attaches to its report (JSON-able).
 
     ``kind``: one of :data:`KINDS`. ``method``: :func:`award_eval.method.method_record`.
@@ -38,7 +38,10 @@ def report_record(kind: str, method: dict | None = None, *, title: dict[str, str
     """
     if kind not in KINDS:
         raise ValueError(f"report kind {kind!r} is not one of {', '.join(KINDS)}")
-    return {"kind": kind, "title": title, "subject": subject, "summary": summary, "method": method}
+    record = {"kind": kind, "title": title, "subject": subject, "summary": summary, "method": method}
+    if explore is not None:
+        record["explore"] = explore  # the overall report's weights panel (present/explore.py)
+    return record
 
 
 def publish(record: dict, framework: Any = None, lang: Lang = "sv") -> None:

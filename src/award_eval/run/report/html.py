@@ -242,6 +242,7 @@ class ReportInfo:
     aliases: dict[str, str] = field(default_factory=dict)  # juror name -> alias, when anonymised
     emails: dict[str, str] = field(default_factory=dict)  # juror e-mail -> alias, when anonymised
     roots: list[str] = field(default_factory=list)  # local folders to strip from the page
+    explore: dict | None = None  # the weights panel's data (present/explore.py), overall reports only
 
 
 _local = threading.local()
@@ -314,12 +315,38 @@ def render_notebook(notebook: nbformat.NotebookNode | str | Path, info: ReportIn
         "provenance_id": t("report.anchor.provenance", lang),
         "provenance_label": t("report.provenance", lang), "provenance_html": info.provenance_html,
         "footer": t("report.footer", lang, version=__version__, criteria_version=info.criteria_version or "–"),
+        **explore_resources(info.explore, lang),
     }}
     body, _ = _exporter().from_notebook_node(nb, resources=resources)
     body = scroll_tables(add_toc(body, t("report.contents", lang)), lang)
     if info.aliases:
         body = scrub_names_html(body, info.aliases, info.emails)
     return neutralise_bidi(scrub_paths(body, info.roots))
+
+
+def _explore_js() -> str:
+    return (TEMPLATES / "explore.js").read_text(encoding="utf-8")
+
+
+def content_security_policy(*scripts: str) -> str:
+    """The page's Content-Security-Policy: nothing is fetched from anywhere (figures are data: URIs),
+    and the only script that may run is the page's own inline code, named by its SHA-256."""
+    import base64
+    import hashlib
+
+    hashes = " ".join(f"'sha256-{base64.b64encode(hashlib.sha256(s.encode()).digest()).decode()}'" for s in scripts)
+    return ("default-src 'none'; img-src data:; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; "
+            f"script-src {hashes or chr(39) + 'none' + chr(39)}")
+
+
+def explore_resources(payload: dict | None, lang: Lang) -> dict:
+    """What the template needs for the weights panel (none without a payload) and the page's CSP."""
+    if not payload:
+        return {"csp": content_security_policy(), "explore": False}
+    js = _explore_js()
+    data = json.dumps(payload, ensure_ascii=False, sort_keys=True).replace("<", "\\u003c")  # never ends the script
+    return {"csp": content_security_policy(js), "explore": True, "explore_js": js, "explore_json": data,
+            "explore_title": t("explore.panel.title", lang), "explore_noscript": t("explore.panel.noscript", lang)}
 
 
 def write_report(notebook: nbformat.NotebookNode | str | Path, info: ReportInfo, path: str | Path) -> Path:
@@ -426,7 +453,7 @@ def write_evaluation_report(notebook: nbformat.NotebookNode, ctx: "RunContext", 
         method_html=specific if specific is not None else method_html(method, ctx.framework, lang),
         downloads_html=board.downloads_html(csvs, lang, "../results.xlsx"),
         provenance_html=provenance_html(ctx.provenance, lang, seed=params.get("seed")),
-        aliases=_aliases(ctx, params), roots=roots)
+        aliases=_aliases(ctx, params), roots=roots, explore=(record or {}).get("explore"))
     if info.aliases and ctx.data is not None:
         info = replace(info, emails=juror_emails(ctx.data, info.aliases))
     out = write_report(notebook, info, path)
