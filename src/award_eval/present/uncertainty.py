@@ -113,6 +113,41 @@ def what_it_would_take_table(frame: pd.DataFrame, criteria: Any = None, units: M
     return table.set_index(t("uncertainty.table.criterion", lang))
 
 
+def smaa_table(result: Any, names: Mapping | pd.Series | None = None, lang: str = "sv",
+               decimals: int = 1) -> pd.DataFrame:
+    """Rank acceptability for reading: per nominee, the share of simulations (%) at each rank."""
+    names = pd.Series(dict(names) if names is not None else {}, dtype=object)
+    acc = result.acceptability
+    table = pd.DataFrame({t("uncertainty.table.name", lang): [names.get(u, u) for u in acc.index]})
+    for rank in acc.columns:
+        table[t("uncertainty.smaa.rank", lang, rank=int(rank))] = (100 * acc[rank]).round(decimals).to_numpy()
+    return table.set_index(t("uncertainty.table.name", lang))
+
+
+def central_weights_table(result: Any, criteria: Any, names: Mapping | pd.Series | None = None,
+                          lang: str = "sv", decimals: int = 0) -> pd.DataFrame:
+    """The pillar weights (%) under which each nominee that can win typically wins, beside the jury's.
+
+    Rows: the criteria file's weights, then every nominee that comes first in some simulation
+    (most often first at the top); columns: the pillars, and how often the nominee wins.
+    """
+    names = pd.Series(dict(names) if names is not None else {}, dtype=object)
+    pillars = [p.id for p in criteria.pillars]
+    nominal = pd.Series({p.id: p.weight for p in criteria.pillars}, dtype=float)
+    nominal = 100 * nominal / nominal.sum()
+    cw = result.central_weights
+    winners = cw[cw["share_first"] > 0].sort_values("share_first", ascending=False, kind="stable")
+    label = t("uncertainty.smaa.who", lang)
+    rows = [{label: t("uncertainty.smaa.file_weights", lang), t("uncertainty.table.p_first", lang): "",
+             **{_label(criteria, p, lang): round(float(nominal[p]), decimals) for p in pillars}}]
+    for unit, row in winners.iterrows():
+        rows.append({label: names.get(unit, unit),
+                     t("uncertainty.table.p_first", lang): fmt_number(100 * row["share_first"], lang, 1),
+                     **{_label(criteria, p, lang): round(float(100 * row[p]), decimals) if p in row.index else ""
+                        for p in pillars}})
+    return pd.DataFrame(rows).set_index(label)
+
+
 def split_list(text: str | None) -> list[str]:
     """A notebook parameter ``"arithmetic, geometric"`` as a list (empty text: empty list)."""
     if text is None:
