@@ -74,3 +74,16 @@ def demo_run_dir(request) -> Path:
     out, res = request.getfixturevalue("demo_cli_run")
     assert res.returncode == 0, res.stderr[-3000:]
     return out
+
+
+def only_the_panels_scripts(soup) -> bool:
+    """A report's scripts are none, or exactly the weights panel's: its JSON data (no '<' inside, so
+    it can never end its script) and templates/explore.js as shipped."""
+    from importlib.resources import files
+
+    scripts = soup.find_all("script")
+    if not scripts:
+        return True
+    js = (files("award_eval") / "templates" / "explore.js").read_text(encoding="utf-8")
+    return (len(scripts) == 2 and scripts[0].get("type") == "application/json" and scripts[0].get("id") == "ae-explore-data"
+            and "<" not in scripts[0].string and scripts[1].string == js and not any(s.get("src") for s in scripts))

@@ -125,10 +125,19 @@ def _leaky_data(folder: Path) -> Path:
     return folder
 
 
+def _text_of(path: Path) -> str:
+    if path.suffix == ".xlsx":  # a zip: its compressed bytes are no text, its cells are
+        from openpyxl import load_workbook
+
+        wb = load_workbook(path, read_only=True)
+        return "\n".join(str(c) for ws in wb.worksheets for row in ws.iter_rows(values_only=True)
+                         for c in row if c is not None)
+    return _BASE64.sub("", path.read_bytes().decode("utf-8", errors="replace"))
+
+
 def _texts(out: Path) -> dict[str, str]:
-    """Every file of a run folder as text, embedded images' base64 left out."""
-    return {str(p.relative_to(out)): _BASE64.sub("", p.read_bytes().decode("utf-8", errors="replace"))
-            for p in sorted(out.rglob("*")) if p.is_file()}
+    """Every file of a run folder as text (a workbook's cells), embedded images' base64 left out."""
+    return {str(p.relative_to(out)): _text_of(p) for p in sorted(out.rglob("*")) if p.is_file()}
 
 
 def name_forms() -> list[re.Pattern]:
