@@ -234,3 +234,50 @@ def test_decision_table_of_an_open_stage_has_no_decisions(framework, data):
     winner = round_.stage("winner")
     table = decision_table(stage_ranking(framework, data, winner), winner)
     assert table["advance"].isna().all() and not table["against"].any()
+
+
+# --- the demo run: funnel, stage reports, longlist, profiles ----------------------------------------------
+
+@pytest.fixture(scope="module")
+def demo_out(demo_cli_run):
+    out, res = demo_cli_run
+    assert res.returncode == 0, res.stderr[-3000:]
+    return out
+
+
+def _soup(path: Path):
+    from bs4 import BeautifulSoup
+
+    return BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
+
+
+def test_demo_index_shows_the_funnel(demo_out):
+    funnel_ = _soup(demo_out / "index.html").find(id="round")
+    stages = [li.get_text(" ", strip=True) for li in funnel_.find_all("li")]
+    assert [s.split(" (")[0] for s in stages] == ["Nominerade", "Långlista", "Kortlista", "Vinnare"]
+    assert "(18 kandidater)" in stages[0] and "(4 kandidater)" in stages[2] and stages[3].endswith("(1 kandidat) : Södertälje")
+    assert "Munkedal" in stages[2] and "Timrå" not in stages[2]
+    english = _soup(demo_out / "index.en.html").find(id="round").get_text(" ", strip=True)
+    assert "Shortlist (4 candidates)" in english
+
+
+def test_demo_stage_report_shows_decisions_against_the_ranking_with_their_reason(demo_out):
+    report = _soup(demo_out / "stage-longlist" / "report.html")
+    assert report.find("h1").get_text(strip=True) == "Steg: Långlista"
+    rows = report.select("table.ranking tr.against")
+    assert [r.find_all("td")[1].get_text() for r in rows] == ["Värmdö", "Munkedal"]
+    assert "juryn vill se dem på plats" in rows[1].get_text()
+    ranking = pd.read_csv(demo_out / "stage-longlist" / "stage_ranking.csv", dtype={"code": str})
+    assert len(ranking) == 8 and ranking["advance"].sum() == 4
+
+
+def test_demo_longlist_and_profiles_show_nominations_and_preconditions(demo_out):
+    longlist = pd.read_csv(demo_out / "longlist" / "longlist.csv", dtype={"code": str})
+    assert len(longlist) == 18 and longlist["expected"].notna().all()
+    text = _soup(demo_out / "longlist" / "report.html").get_text(" ")
+    assert "Nomineringar" in text and "poäng över jämförbara kommuner" in text
+    profile = _soup(demo_out / "profile-1430" / "report.html")
+    headings = [h.get_text(strip=True) for h in profile.find_all("h2")]
+    assert "Nomineringar" in headings and "Resultat givet förutsättningarna" in headings
+    assert "Handläggningstiden har ungefär halverats." in profile.get_text(" ")
+    assert "&amp; nattillsyn" in (demo_out / "profile-0181" / "report.html").read_text(encoding="utf-8")

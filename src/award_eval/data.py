@@ -198,5 +198,12 @@ def load_award_data(data_dir: str | Path, framework: Framework) -> AwardData:
         indicators = load_indicators(files["indicators.csv"], framework, register)
         synthetic_flags.append(read_table(files["indicators.csv"], []).synthetic)
 
+    # the round's files (read by award_eval.round and .preconditions): listed so that their hashes count
+    for name in ("nominations.csv", "covariates.csv", "round.yaml"):
+        if (data_dir / name).is_file():
+            files[name] = data_dir / name
+    for path in sorted((data_dir / "decisions").glob("*.csv")):
+        files[f"decisions/{path.name}"] = path
+
     return AwardData(register=register, nominees=nominees, jury_scores=jury, conflicts=conflicts,
                      indicators=indicators, synthetic=any(synthetic_flags), files=files)
