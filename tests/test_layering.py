@@ -24,7 +24,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("criteria", "ranking"),
     ("jury", "composite"),
     ("data", "nominations"),
-    ("evaluation", "screening", "privacy", "provenance", "preconditions", "round"),
+    ("evaluation", "screening", "privacy", "provenance", "preconditions", "round", "jury_share"),
     ("uncertainty",),
     ("profile", "present"),
     ("run", "kernels"),

@@ -112,6 +112,8 @@ class Framework(_Strict):
     award: Award
     scale: Scale = Scale()
     aggregation: Literal["arithmetic", "geometric"] = "arithmetic"
+    #: The jury criteria's share of the index against the open data (0–1); None: as the weights say.
+    jury_share: float | None = Field(default=None, ge=0, le=1, allow_inf_nan=False)
     nodes: list[Node] = Field(min_length=1)
     _source: Path | None = PrivateAttr(default=None)
     _sha256: str | None = PrivateAttr(default=None)

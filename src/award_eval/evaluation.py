@@ -19,6 +19,7 @@ from award_eval.composite import aggregate_tree, normalise
 from award_eval.criteria import Framework
 from award_eval.data import AwardData, latest_values
 from award_eval.io.files import write_csv
+from award_eval.jury_share import blended_index, resolve
 from award_eval import jury
 from award_eval.ranking import rank_scores
 
@@ -32,6 +33,7 @@ class Settings:
     aggregation: str | None = None
     jury_method: str = "mean"
     year: int | None = None
+    jury_share: float | None = None  # 0–1; None: the criteria file's (award_eval.jury_share)
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -87,6 +89,9 @@ def evaluate(framework: Framework, data: AwardData, settings: Settings | None = 
     leaves = leaves.reindex(index=nominees, columns=list(order)).astype(float)
     wide = aggregate_tree(leaves, framework.to_imeta(), method)
     wide.index.name = "code"
+    share, _ = resolve(framework, settings.jury_share)
+    if share is not None:
+        wide["index"] = blended_index(leaves, framework, method, share)
 
     ranks = rank_scores(wide["index"])
     names = data.nominees.set_index("code")["name"]
