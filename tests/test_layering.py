@@ -23,7 +23,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("io",),
     ("criteria", "ranking"),
     ("jury", "composite"),
-    ("data", "nominations"),
+    ("data", "nominations", "joint"),
     ("evaluation", "screening", "privacy", "provenance", "preconditions", "round", "jury_share"),
     ("uncertainty",),
     ("profile", "present"),

@@ -81,6 +81,8 @@ class Node(_Strict):
     direction: Literal["higher", "lower"] | None = None
     unit: str | None = None
     source: Source | None = None
+    #: How a joint nominee's value is made from its members' (award_eval.joint; default population_weighted).
+    combine: Literal["sum", "mean", "population_weighted", "min", "max"] | None = None
 
     @model_validator(mode="after")
     def _kind_fields(self) -> "Node":
@@ -92,6 +94,8 @@ class Node(_Strict):
             raise ValueError("an indicator criterion needs direction: higher or lower")
         if self.kind != "indicator" and (self.direction is not None or self.source is not None):
             raise ValueError(f"direction and source belong to indicator criteria, not to kind {self.kind!r}")
+        if self.kind != "indicator" and self.combine is not None:
+            raise ValueError(f"combine belongs to indicator criteria, not to kind {self.kind!r}")
         return self
 
     @property

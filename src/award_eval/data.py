@@ -25,6 +25,8 @@ import pandas as pd
 from award_eval.criteria import Framework
 from award_eval.errors import InputError
 from award_eval.io.tables import CsvTable, read_table
+from award_eval.joint import COLUMNS as JOINT_COLUMNS
+from award_eval.joint import check_name_column, combine_indicators, is_joint, joint_units, population_of
 
 SKR_GROUPS = ("A1", "A2", "B3", "B4", "B5", "C6", "C7", "C8", "C9")
 CODE_RE = re.compile(r"^\d{4}$")
@@ -94,14 +96,26 @@ def _check_nonempty(table: CsvTable, column: str) -> None:
         raise table.error(i, column, "", "a non-empty text")
 
 
-def load_nominees(path: str | Path, register: pd.DataFrame) -> pd.DataFrame:
-    """Nominees: ``code`` (in the register) plus descriptive columns; ``name`` etc. joined from it."""
+def load_nominees(path: str | Path, register: pd.DataFrame, population: pd.Series | None = None) -> pd.DataFrame:
+    """Nominees: ``code`` (in the register) plus descriptive columns; ``name`` etc. joined from it.
+
+    A joint nominee's code is member codes joined by ``+`` (:mod:`award_eval.joint`); its name,
+    county and group come from its members (or the file's ``name`` column)."""
     table = read_table(path, ["code"])
-    _check_member(table, "code", register["code"], "a municipality code from the register (municipalities.csv)")
+    joint = joint_units(table, register, population)
+    _check_member(table, "code", set(register["code"]) | set(joint["code"]),
+                  "a municipality code from the register (municipalities.csv)")
     _check_unique(table, ["code"], "nominee")
+    check_name_column(table)
     extra = [c for c in table.frame.columns if c not in register.columns or c == "code"]
-    return table.frame[extra].merge(register, on="code", how="left")[
+    out = table.frame[extra].merge(register, on="code", how="left")[
         list(register.columns) + [c for c in extra if c != "code"]]
+    if len(joint):
+        by_code = joint.set_index("code")
+        mask = out["code"].map(is_joint).astype(bool)
+        for col in ("name", "county", "skr_group"):
+            out.loc[mask, col] = out.loc[mask, "code"].map(by_code[col])
+    return out
 
 
 def load_conflicts(path: str | Path, nominees: pd.DataFrame) -> pd.DataFrame:
@@ -162,6 +176,8 @@ class AwardData:
     indicators: pd.DataFrame
     synthetic: bool
     files: dict[str, Path] = field(default_factory=dict)
+    #: Joint nominees (award_eval.joint): code, name, county, skr_group, members; empty when none.
+    joint: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=JOINT_COLUMNS))
 
     def sha256(self) -> dict[str, str]:
         """SHA-256 of every input file, by file name."""
@@ -175,7 +191,15 @@ def load_award_data(data_dir: str | Path, framework: Framework) -> AwardData:
         raise InputError(data_dir, "an existing data folder", has_value=False)
     files = {"municipalities.csv": data_dir / "municipalities.csv", "nominees.csv": data_dir / "nominees.csv"}
     register = load_register(files["municipalities.csv"])
-    nominees = load_nominees(files["nominees.csv"], register)
+    nominees_table = read_table(files["nominees.csv"], ["code"])
+    joint = pd.DataFrame(columns=JOINT_COLUMNS)
+    population = None
+    if nominees_table.frame["code"].map(is_joint).any():  # joint nominees: population for their rules
+        covariates = data_dir / "covariates.csv"
+        population = population_of(read_table(files["municipalities.csv"], ["code"]).frame,
+                                   read_table(covariates, ["code"]).frame if covariates.is_file() else None)
+        joint = joint_units(nominees_table, register, population)
+    nominees = load_nominees(files["nominees.csv"], register, population)
     synthetic_flags = [read_table(files["nominees.csv"], ["code"]).synthetic]
 
     conflicts = pd.DataFrame(columns=["juror", "nominee", "reason"])
@@ -197,6 +221,10 @@ def load_award_data(data_dir: str | Path, framework: Framework) -> AwardData:
         files["indicators.csv"] = data_dir / "indicators.csv"
         indicators = load_indicators(files["indicators.csv"], framework, register)
         synthetic_flags.append(read_table(files["indicators.csv"], []).synthetic)
+        if len(joint):
+            rules = {n.id: n.combine for n in framework.leaves("indicator") if n.combine}
+            indicators = pd.concat([indicators, combine_indicators(indicators, joint, rules, population)],
+                                   ignore_index=True)
 
     # the round's files (read by award_eval.round and .preconditions): listed so that their hashes count
     for name in ("nominations.csv", "covariates.csv", "round.yaml"):
@@ -206,4 +234,4 @@ def load_award_data(data_dir: str | Path, framework: Framework) -> AwardData:
         files[f"decisions/{path.name}"] = path
 
     return AwardData(register=register, nominees=nominees, jury_scores=jury, conflicts=conflicts,
-                     indicators=indicators, synthetic=any(synthetic_flags), files=files)
+                     indicators=indicators, synthetic=any(synthetic_flags), files=files, joint=joint)

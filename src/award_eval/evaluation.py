@@ -57,9 +57,18 @@ def indicator_scores(framework: Framework, data: AwardData, settings: Settings) 
     if not ids:
         return pd.DataFrame(columns=["code", "criterion", "raw", "score"])
     wide = latest_values(data.indicators, settings.year).reindex(columns=ids)
-    wide = wide.reindex(data.register["code"])
     directions = {i: framework.by_id[i].sign for i in ids}
-    normed = normalise(wide, settings.normalisation, directions, settings.normalise_range)
+    joint = list(data.joint["code"])
+    if joint:  # joint nominees beside the population: fitted on the register, applied to them too
+        reference = wide.reindex(data.register["code"])
+        wide = wide.reindex(list(data.register["code"]) + joint)
+        normed = normalise(wide, settings.normalisation, directions, settings.normalise_range, reference=reference)
+        if settings.normalisation == "minmax":  # beyond the population's range: held at its end
+            lo, hi = sorted(settings.normalise_range)
+            normed.loc[joint] = normed.loc[joint].clip(lo, hi)
+    else:
+        wide = wide.reindex(data.register["code"])
+        normed = normalise(wide, settings.normalisation, directions, settings.normalise_range)
     raw = wide.rename_axis("code").reset_index().melt("code", var_name="criterion", value_name="raw")
     score = normed.rename_axis("code").reset_index().melt("code", var_name="criterion", value_name="score")
     return raw.merge(score, on=["code", "criterion"])
