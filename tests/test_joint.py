@@ -145,3 +145,41 @@ def test_validate_sheets_and_conflicts_take_a_joint_nominee(tmp_path, capsys):
     assert "Mora + Orsa + Älvdalen" in text("jury_carin-ek.xlsx")
     anna = text("jury_anna-berg.xlsx")  # recused: listed as a conflict, not to score
     assert anna.count(JOINT) == 1
+
+
+def test_screening_places_the_joint_nominee_beside_the_municipalities(joint_data, framework):
+    from award_eval import screening
+    from award_eval.round import screening_beside
+
+    index = screening.screen(framework, joint_data, seed=1)
+    table = screening.ranking(index, joint_data)
+    beside = screening_beside(framework, joint_data, table, index)
+    assert len(beside) == len(table) + 1 and set(members(JOINT)) <= set(beside["code"])  # the members stay
+    pd.testing.assert_frame_equal(beside[beside["code"] != JOINT].reset_index(drop=True), table)  # nobody moves
+    row = beside.set_index("code").loc[JOINT]
+    assert row["nominee"] and row["rank"] == (table["score"] > row["score"]).sum() + 1
+    assert row["group_size"] == (table["skr_group"] == row["skr_group"]).sum() + 1
+
+
+def test_a_joint_profile_is_beside_the_population_and_says_so(joint_data, framework):
+    from award_eval.present.round import profile_section
+    from award_eval.profile import build_profile
+
+    profile = build_profile(framework, joint_data, JOINT)
+    assert profile.nominee and profile.overall["n"] == 9 and profile.name == "Mora + Orsa + Älvdalen"
+    assert len(profile.population) == 291 and set(members(JOINT)) <= set(profile.population["code"])
+    folder = Path(joint_data.files["nominees.csv"]).parent
+    text = " ".join(repr(p) for p in profile_section(framework, joint_data, folder, JOINT, profile.name, "en"))
+    assert "joint nomination of Mora, Orsa, Älvdalen" in text and "(291 units)" in text
+
+
+def test_a_plan_id_for_a_joint_nominee(tmp_path):
+    from award_eval.run.plan import load_plan
+
+    folder = _folder(tmp_path)
+    plan = tmp_path / "plan.yaml"
+    plan.write_text(f"award: x\ndefaults:\n  criteria: {CRITERIA}\n  data_dir: {folder}\nevaluations:\n"
+                    f"  - id: 'profile-{{code}}'\n    notebook: {ROOT / 'notebooks' / 'profile.ipynb'}\n"
+                    "    foreach: nominees\n    as: code\n", encoding="utf-8")
+    ids = [s.id for s in load_plan(plan).evaluations]
+    assert "profile-2062-2034-2039" in ids and len(ids) == 9

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -178,6 +178,14 @@ class AwardData:
     files: dict[str, Path] = field(default_factory=dict)
     #: Joint nominees (award_eval.joint): code, name, county, skr_group, members; empty when none.
     joint: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=JOINT_COLUMNS))
+
+    def with_joint_in_register(self) -> "AwardData":
+        """This data with every joint nominee added to the register *beside* the municipalities (its
+        members stay): for national and group comparisons that show a joint nominee."""
+        if not len(self.joint):
+            return self
+        extra = self.joint[["code", "name", "county", "skr_group"]]
+        return replace(self, register=pd.concat([self.register, extra], ignore_index=True))
 
     def sha256(self) -> dict[str, str]:
         """SHA-256 of every input file, by file name."""

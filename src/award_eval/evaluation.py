@@ -60,8 +60,9 @@ def indicator_scores(framework: Framework, data: AwardData, settings: Settings) 
     directions = {i: framework.by_id[i].sign for i in ids}
     joint = list(data.joint["code"])
     if joint:  # joint nominees beside the population: fitted on the register, applied to them too
-        reference = wide.reindex(data.register["code"])
-        wide = wide.reindex(list(data.register["code"]) + joint)
+        base = [c for c in data.register["code"] if c not in set(joint)]
+        reference = wide.reindex(base)
+        wide = wide.reindex(base + joint)
         normed = normalise(wide, settings.normalisation, directions, settings.normalise_range, reference=reference)
         if settings.normalisation == "minmax":  # beyond the population's range: held at its end
             lo, hi = sorted(settings.normalise_range)

@@ -328,12 +328,42 @@ class Longlist:
     expectations: pd.DataFrame | None
 
 
+def screening_beside(framework: Framework, data: AwardData, table: pd.DataFrame, index=None, **choices
+                     ) -> pd.DataFrame:
+    """The screening ranking with every joint nominee placed *beside* the municipalities.
+
+    ``table``: :func:`award_eval.screening.ranking` of the register; ``index``: the screening index it
+    was built from, whose choices are reused (else ``choices``). Each joint nominee is scored by
+    the index built over the register plus that nominee, then ranked against the register's scores
+    (nationally and in its SKR group): its members stay, and nobody else's score or rank moves.
+    Without joint nominees ``table`` is returned as it is.
+    """
+    if not len(data.joint):
+        return table
+    if index is not None:
+        choices = dict(index.choices)
+    rows = []
+    for unit in data.joint.itertuples(index=False):
+        extra = pd.DataFrame([{"code": unit.code, "name": unit.name, "county": unit.county, "skr_group": unit.skr_group}])
+        beside = dataclasses.replace(data, register=pd.concat([data.register, extra], ignore_index=True))
+        score = screening.screen(framework, beside, **choices).scores.get(unit.code, np.nan)
+        if pd.isna(score):
+            continue
+        group = table[table["skr_group"] == unit.skr_group]
+        rows.append({"rank": int((table["score"] > score).sum()) + 1, "code": unit.code, "name": unit.name,
+                     "skr_group": unit.skr_group, "score": float(score),
+                     "group_rank": int((group["score"] > score).sum()) + 1, "group_size": len(group) + 1,
+                     "nominee": True})
+    out = pd.concat([table, pd.DataFrame(rows, columns=table.columns)], ignore_index=True)
+    return out.astype(table.dtypes.to_dict()).sort_values(["rank", "code"], kind="stable").reset_index(drop=True)
+
+
 def screening_expectations(framework: Framework, data: AwardData, data_dir: str | Path, seed: int = 0
                            ) -> tuple[pd.DataFrame, pd.DataFrame | None]:
     """The screening ranking of every municipality (:func:`award_eval.screening.ranking`, default
     choices) and each one's result against its preconditions (``None`` without ``covariates.csv``)."""
     index = screening.screen(framework, data, seed=seed)
-    table = screening.ranking(index, data)
+    table = screening_beside(framework, data, screening.ranking(index, data), seed=seed)
     path = Path(data_dir) / "covariates.csv"
     covariates = load_covariates(path, data.register) if path.is_file() else None
     return table, expectations(index.scores, covariates, seed=seed)
@@ -347,4 +377,5 @@ def build_longlist(framework: Framework, data: AwardData, data_dir: str | Path, 
         raise InputError(data_dir / "nominations.csv", "an existing file: the longlist lists the nominations",
                          has_value=False)
     table, expected = screening_expectations(framework, data, data_dir, seed)
-    return Longlist(nominations, longlist_table(nominations, table, expected, data.register), expected)
+    register = data.with_joint_in_register().register
+    return Longlist(nominations, longlist_table(nominations, table, expected, register), expected)

@@ -88,6 +88,12 @@ def profile_section(framework: Framework, data: AwardData, data_dir: str | Path,
     municipality's nominations as written (with ``nominations.csv``). Empty for an award with neither."""
     data_dir = Path(data_dir)
     out: list[Html] = []
+    joint = data.joint.set_index("code")
+    if code in joint.index:
+        names = data.register.set_index("code")["name"]
+        out.append(paragraph(t("round.joint.beside", lang, name=name,
+                               members=", ".join(names[c] for c in joint.at[code, "members"]),
+                               n=len(data.register) + 1), css_class="lead"))
     if (data_dir / "covariates.csv").is_file():
         _, expected = screening_expectations(framework, data, data_dir, seed)
         row = expected.set_index("code").loc[code] if code in set(expected["code"]) else None
