@@ -90,7 +90,7 @@ def test_nomination_texts_are_escaped_in_html():
 def test_demo_round_is_a_funnel(framework, data):
     round_ = load_round(DEMO, framework, data)
     sizes = [(s.id, len(s.candidates)) for s in round_.stages]
-    assert sizes == [("nominated", 18), ("longlist", 8), ("shortlist", 4), ("winner", 1)]
+    assert sizes == [("nominated", 19), ("longlist", 8), ("shortlist", 4), ("winner", 1)]
     assert set(round_.stages[1].candidates) == set(data.nominees["code"])
     # each stage's candidates are the previous stage's advancing set
     for before, after in zip(round_.stages, round_.stages[1:]):
@@ -116,8 +116,9 @@ def test_stage_ranking_on_every_criterion_is_the_overall_ranking(framework, data
 def test_stage_on_a_subset_ranks_on_that_subset_only(framework, data):
     round_ = load_round(DEMO, framework, data)
     stage = round_.stage("nominated")
-    ranking = stage_ranking(framework, data, stage)
-    assert len(ranking) == 18 and ranking["score"].between(0, 100).all()
+    ranking = stage_ranking(framework, round_.data, stage)  # the round's data: with the joint nomination
+    assert len(ranking) == 19 and ranking["score"].between(0, 100).all()
+    assert "Mora + Orsa + Älvdalen" in set(ranking["name"])  # the joint nomination, its members named
     assert ranking["leadership"].isna().all()  # a pillar of jury criteria only: not in this stage
 
 
@@ -188,7 +189,7 @@ def test_validate_rejects_a_bad_decision_file_in_one_line_exit_2(folder, capsys)
 
 def test_validate_prints_the_funnel(capsys):
     assert cli.main(["validate", "--criteria", str(CRITERIA), "--data", str(DEMO)]) == 0
-    assert "Round: nominated 18 → longlist 8 → shortlist 4 → winner 1" in capsys.readouterr().out
+    assert "Round: nominated 19 → longlist 8 → shortlist 4 → winner 1" in capsys.readouterr().out
 
 
 def test_sheets_for_a_stage_list_its_candidates_only(tmp_path):
@@ -212,10 +213,13 @@ def test_sheets_for_an_unknown_stage_is_one_line(tmp_path, capsys):
 def test_longlist_has_every_nominated_municipality_with_screening_and_preconditions(framework, data):
     longlist = build_longlist(framework, data, DEMO, seed=42)
     table = longlist.table
-    assert set(table["code"]) == set(longlist.nominations["code"]) and len(table) == 18
+    assert set(table["code"]) == set(longlist.nominations["code"]) and len(table) == 19
     assert table["nominations"].sum() == len(longlist.nominations)
     assert table["rank"].is_monotonic_increasing and (table["group_rank"] <= table["group_size"]).all()
-    assert table["expected"].notna().all() and (table["low"] < table["difference"]).all()
+    single = table[~table["code"].str.contains("+", regex=False)]  # a joint nominee has no covariates
+    assert single["expected"].notna().all() and (single["low"] < single["difference"]).all()
+    joint = table.set_index("code").loc["2062+2034+2039"]
+    assert joint["name"] == "Mora + Orsa + Älvdalen" and joint["nominations"] == 2 and joint["rank"] > 0
     row = table.iloc[0]
     assert pytest.approx(row["difference"]) == row["score"] - row["expected"]
     sentence = precondition_sentence(row, row["name"], "en")
@@ -255,7 +259,7 @@ def test_demo_index_shows_the_funnel(demo_out):
     funnel_ = _soup(demo_out / "index.html").find(id="round")
     stages = [li.get_text(" ", strip=True) for li in funnel_.find_all("li")]
     assert [s.split(" (")[0] for s in stages] == ["Nominerade", "Långlista", "Kortlista", "Vinnare"]
-    assert "(18 kandidater)" in stages[0] and "(4 kandidater)" in stages[2] and stages[3].endswith("(1 kandidat) : Södertälje")
+    assert "(19 kandidater)" in stages[0] and "Mora + Orsa + Älvdalen" in stages[0] and "(4 kandidater)" in stages[2] and stages[3].endswith("(1 kandidat) : Södertälje")
     assert "Munkedal" in stages[2] and "Timrå" not in stages[2]
     english = _soup(demo_out / "index.en.html").find(id="round").get_text(" ", strip=True)
     assert "Shortlist (4 candidates)" in english
@@ -273,7 +277,9 @@ def test_demo_stage_report_shows_decisions_against_the_ranking_with_their_reason
 
 def test_demo_longlist_and_profiles_show_nominations_and_preconditions(demo_out):
     longlist = pd.read_csv(demo_out / "longlist" / "longlist.csv", dtype={"code": str})
-    assert len(longlist) == 18 and longlist["expected"].notna().all()
+    assert len(longlist) == 19 and longlist["expected"].notna().sum() == 18
+    nominated = _soup(demo_out / "stage-nominated" / "report.html").get_text(" ")
+    assert "Mora + Orsa + Älvdalen" in nominated and "Ett lovande samarbete" in nominated
     text = _soup(demo_out / "longlist" / "report.html").get_text(" ")
     assert "Nomineringar" in text and "poäng över jämförbara kommuner" in text
     profile = _soup(demo_out / "profile-1430" / "report.html")

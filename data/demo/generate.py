@@ -153,6 +153,15 @@ stages:
   - id: shortlist
   - id: winner
 """
+#: A joint nominee (member codes joined by '+'): Mora, Orsa and Älvdalen were nominated together in 2023.
+JOINT = "2062+2034+2039"
+JOINT_NOMINATIONS = [
+    ("Regionförbund", "En gemensam e-tjänsteplattform för tre kommuner", "Invånarna möter samma tjänster oavsett "
+     "kommun; kostnaden delas.", "Gemensam styrning måste komma före gemensam teknik.", "2026-02-03"),
+    ("Medarbetare i kommunen", "Gemensam IT-drift & support i norra Dalarna", "Färre avbrott och snabbare hjälp.",
+     "Börja i verksamhetens behov, inte i tekniken.", "2026-02-21"),
+]
+JOINT_REASON = "Ett lovande samarbete; effekterna för invånarna syns ännu inte i underlaget"
 LONGLIST_REASON = "Juryns urval: tydliga resultat och lärdomar i nomineringarna"
 NOT_LONGLIST_REASON = "Nomineringen visar ännu inte tillräckligt med effekter"
 #: (stage, code, advance, reason) for the later stages, chosen from the demo's rankings.
@@ -177,12 +186,13 @@ def write_round(register: list[dict], latent: dict[str, float], nominee_codes: l
                          PROUDEST[int(rng.integers(len(PROUDEST)))], EFFECT[int(rng.integers(len(EFFECT)))],
                          LESSONS[int(rng.integers(len(LESSONS)))],
                          (datetime.date(2026, 1, 12) + datetime.timedelta(days=day)).isoformat()])
+    rows += [[JOINT, *row] for row in JOINT_NOMINATIONS]  # a joint nomination, as in the 2023 round
     _write(HERE / "nominations.csv", ["code", "nominator", "proudest", "effect", "lessons", "date"], rows)
     (HERE / "round.yaml").write_text(STAGES_YAML, encoding="utf-8")
     decisions = HERE / "decisions"
     decisions.mkdir(exist_ok=True)
     nominated = [[c, "yes" if c in nominee_codes else "no", LONGLIST_REASON if c in nominee_codes else NOT_LONGLIST_REASON]
-                 for c in sorted(nominee_codes + extra)]
+                 for c in sorted(nominee_codes + extra)] + [[JOINT, "no", JOINT_REASON]]
     _write(decisions / "nominated.csv", ["code", "advance", "reason"], nominated)
     for stage, rows in DECISIONS.items():
         _write(decisions / f"{stage}.csv", ["code", "advance", "reason"], [list(r) for r in rows])

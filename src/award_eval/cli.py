@@ -121,7 +121,7 @@ def _stage_nominees(framework, data_dir: Path, stage_id: str, conflicts):
     if not stage.candidates:
         raise InputError(data_dir / FILE, f"candidates for stage {stage_id!r}: the previous stage is not decided yet "
                          "(no decisions file)", has_value=False)
-    nominees = candidate_data(data, stage.candidates).nominees
+    nominees = candidate_data(round_.data, stage.candidates).nominees
     if conflicts is not None:
         conflicts = conflicts[conflicts["nominee"].isin(stage.candidates)].reset_index(drop=True)
     return nominees, conflicts

@@ -26,7 +26,14 @@ from award_eval.criteria import Framework
 from award_eval.errors import InputError
 from award_eval.io.tables import CsvTable, read_table
 from award_eval.joint import COLUMNS as JOINT_COLUMNS
-from award_eval.joint import check_name_column, combine_indicators, is_joint, joint_units, population_of
+from award_eval.joint import (
+    check_name_column,
+    combine_indicators,
+    is_joint,
+    joint_units,
+    make_unit,
+    population_of,
+)
 
 SKR_GROUPS = ("A1", "A2", "B3", "B4", "B5", "C6", "C7", "C8", "C9")
 CODE_RE = re.compile(r"^\d{4}$")
@@ -192,6 +199,32 @@ class AwardData:
         return {name: hashlib.sha256(p.read_bytes()).hexdigest() for name, p in sorted(self.files.items())}
 
 
+def _population(register_path: Path, covariates_path: Path) -> pd.Series | None:
+    return population_of(read_table(register_path, ["code"]).frame,
+                         read_table(covariates_path, ["code"]).frame if covariates_path.is_file() else None)
+
+
+def _rules(framework: Framework) -> dict[str, str]:
+    return {n.id: n.combine for n in framework.leaves("indicator") if n.combine}
+
+
+def with_joint(data: AwardData, codes, framework: Framework) -> AwardData:
+    """``data`` with further joint units among ``codes`` (e.g. nominated together in nominations.csv),
+    made and combined as joint nominees of nominees.csv are (:mod:`award_eval.joint`)."""
+    known = set(data.joint["code"])
+    new = [c for c in dict.fromkeys(codes) if is_joint(c) and c not in known]
+    if not new:
+        return data
+    register_path = data.files.get("municipalities.csv")
+    population = _population(Path(register_path), Path(register_path).parent / "covariates.csv") if register_path else None
+    reg = data.register.set_index("code")
+    units = pd.DataFrame([make_unit(c, reg, population) for c in new], columns=JOINT_COLUMNS)
+    own = data.indicators[~data.indicators["code"].isin(known)]
+    extra = combine_indicators(own, units, _rules(framework), population)
+    return replace(data, joint=pd.concat([data.joint, units], ignore_index=True),
+                   indicators=pd.concat([data.indicators, extra], ignore_index=True))
+
+
 def load_award_data(data_dir: str | Path, framework: Framework) -> AwardData:
     """Load and cross-check every file of an award's data folder."""
     data_dir = Path(data_dir)
@@ -203,9 +236,7 @@ def load_award_data(data_dir: str | Path, framework: Framework) -> AwardData:
     joint = pd.DataFrame(columns=JOINT_COLUMNS)
     population = None
     if nominees_table.frame["code"].map(is_joint).any():  # joint nominees: population for their rules
-        covariates = data_dir / "covariates.csv"
-        population = population_of(read_table(files["municipalities.csv"], ["code"]).frame,
-                                   read_table(covariates, ["code"]).frame if covariates.is_file() else None)
+        population = _population(files["municipalities.csv"], data_dir / "covariates.csv")
         joint = joint_units(nominees_table, register, population)
     nominees = load_nominees(files["nominees.csv"], register, population)
     synthetic_flags = [read_table(files["nominees.csv"], ["code"]).synthetic]
@@ -230,8 +261,7 @@ def load_award_data(data_dir: str | Path, framework: Framework) -> AwardData:
         indicators = load_indicators(files["indicators.csv"], framework, register)
         synthetic_flags.append(read_table(files["indicators.csv"], []).synthetic)
         if len(joint):
-            rules = {n.id: n.combine for n in framework.leaves("indicator") if n.combine}
-            indicators = pd.concat([indicators, combine_indicators(indicators, joint, rules, population)],
+            indicators = pd.concat([indicators, combine_indicators(indicators, joint, _rules(framework), population)],
                                    ignore_index=True)
 
     # the round's files (read by award_eval.round and .preconditions): listed so that their hashes count

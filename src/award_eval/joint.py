@@ -51,25 +51,37 @@ def joint_units(table: CsvTable, register: pd.DataFrame, population: pd.Series |
     for i, code in enumerate(table.frame["code"]):
         if not is_joint(code):
             continue
-        codes = members(code)
-        bad = next((c for c in codes if c not in reg.index), None)
-        if bad is not None:
-            raise table.error(i, "code", code, f"member codes from the register joined by '+' ({bad} is not in "
-                              "municipalities.csv)")
-        if len(set(codes)) != len(codes):
-            raise table.error(i, "code", code, "each member once")
+        why = valid_joint(code, set(reg.index))
+        if why:
+            raise table.error(i, "code", code, why)
         given = table.frame["name"].iloc[i] if "name" in table.frame.columns else ""
-        joined = " + ".join(reg.at[c, "name"] for c in codes)
-        name = f"{given} ({joined})" if given else joined  # the members are always named
-        counties = list(dict.fromkeys(reg.at[c, "county"] for c in codes))
-        groups = [reg.at[c, "skr_group"] for c in codes]
-        if len(set(groups)) > 1 and population is not None and population.reindex(codes).notna().all():
-            group = groups[int(np.argmax(population.reindex(codes).to_numpy()))]
-        else:
-            group = groups[0]
-        rows.append({"code": code, "name": name, "county": " / ".join(counties), "skr_group": group,
-                     "members": tuple(codes)})
+        rows.append(make_unit(code, reg, population, given))
     return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def make_unit(code: str, reg: pd.DataFrame, population: pd.Series | None = None, given: str = "") -> dict:
+    """One joint unit's row (``COLUMNS``); ``reg``: the register indexed by code (members checked)."""
+    codes = members(code)
+    joined = " + ".join(reg.at[c, "name"] for c in codes)
+    name = f"{given} ({joined})" if given else joined  # the members are always named
+    counties = list(dict.fromkeys(reg.at[c, "county"] for c in codes))
+    groups = [reg.at[c, "skr_group"] for c in codes]
+    if len(set(groups)) > 1 and population is not None and population.reindex(codes).notna().all():
+        group = groups[int(np.argmax(population.reindex(codes).to_numpy()))]
+    else:
+        group = groups[0]
+    return {"code": code, "name": name, "county": " / ".join(counties), "skr_group": group, "members": tuple(codes)}
+
+
+def valid_joint(code: str, register_codes: set[str]) -> str | None:
+    """Why ``code`` is not a valid joint code of ``register_codes`` members, or ``None`` when it is."""
+    codes = members(code)
+    bad = next((c for c in codes if c not in register_codes), None)
+    if bad is not None:
+        return f"member codes from the register joined by '+' ({bad} is not in municipalities.csv)"
+    if len(set(codes)) != len(codes):
+        return "each member once"
+    return None
 
 
 def combine_values(values: np.ndarray, rule: str, weights: np.ndarray | None = None) -> float:

@@ -17,6 +17,7 @@ import pandas as pd
 
 from award_eval.errors import InputError
 from award_eval.io.tables import CsvTable, read_table
+from award_eval.joint import is_joint, valid_joint
 
 COLUMNS = ["code", "nominator", "proudest", "effect", "lessons", "date"]
 #: The three questions every nomination answers (the catalogue's ``round.question.<id>``).
@@ -30,15 +31,21 @@ def _first(table: CsvTable, mask: np.ndarray, column: str, expected: str) -> Non
         raise table.error(i, column, table.frame.iloc[i][column], expected)
 
 
-def load_nominations(path: str | Path, codes: pd.Series | list[str] | set[str]) -> pd.DataFrame:
+def load_nominations(path: str | Path, codes: pd.Series | list[str] | set[str],
+                     register_codes: set[str] | None = None) -> pd.DataFrame:
     """The nominations, one row each, in file order: ``COLUMNS`` (``date`` as ISO text).
 
-    ``codes``: the codes a nomination may name (the register's, plus any joint nominee's).
+    ``codes``: the codes a nomination may name (the register's, plus any joint nominee's);
+    ``register_codes``: when given, a joint code of these members (``2062+2034+2039``) is accepted too.
     """
     table = read_table(path, COLUMNS)
     f = table.frame
     allowed = set(codes)
-    _first(table, (~f["code"].isin(allowed)).to_numpy(), "code",
+    for i, code in enumerate(f["code"]):  # a joint nomination: member codes of the register joined by '+'
+        if code not in allowed and is_joint(code) and (why := valid_joint(code, set(register_codes or ()))):
+            raise table.error(i, "code", code, why)
+    ok = f["code"].isin(allowed) | f["code"].map(lambda c: is_joint(c) and register_codes is not None).astype(bool)
+    _first(table, (~ok).to_numpy(), "code",
            "a municipality code from the register (municipalities.csv) or a nominee code of nominees.csv")
     for col in ("nominator", *QUESTIONS):
         _first(table, (f[col] == "").to_numpy(), col, "a non-empty text")
@@ -62,11 +69,11 @@ def nominations_of(nominations: pd.DataFrame | None, code: str) -> pd.DataFrame:
     return own.sort_values("date", kind="stable").reset_index(drop=True)
 
 
-def load_if_present(data_dir: str | Path, codes) -> pd.DataFrame | None:
+def load_if_present(data_dir: str | Path, codes, register_codes: set[str] | None = None) -> pd.DataFrame | None:
     """``nominations.csv`` of an award's data folder, or ``None`` when the award has none."""
     path = Path(data_dir) / FILE
     if not path.exists():
         return None
     if not path.is_file():
         raise InputError(path, "a CSV file", has_value=False)
-    return load_nominations(path, codes)
+    return load_nominations(path, codes, register_codes)

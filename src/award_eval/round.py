@@ -31,7 +31,7 @@ import pandas as pd
 
 from award_eval.composite import aggregate_tree
 from award_eval.criteria import Framework
-from award_eval.data import AwardData
+from award_eval.data import AwardData, with_joint
 from award_eval.errors import InputError
 from award_eval.evaluation import Settings, evaluate
 from award_eval.io.tables import read_table
@@ -75,6 +75,7 @@ class Round:
     stages: tuple[Stage, ...]
     nominations: pd.DataFrame | None
     files: dict[str, Path]
+    data: AwardData  # the award's data, with any joint nomination's unit added (award_eval.data.with_joint)
 
     def stage(self, stage_id: str) -> Stage:
         for s in self.stages:
@@ -110,15 +111,20 @@ def _leaves_under(framework: Framework, node_id: str) -> set[str]:
 def load_round(data_dir: str | Path, framework: Framework, data: AwardData) -> Round | None:
     """The round of an award's data folder (``round.yaml``), or ``None`` when it has none.
 
+    Its ``data`` is ``data`` with the units of joint nominations added; rank its stages with it.
+
     Checks every decision against its stage's candidates: an unknown code, a code that is not a
     candidate, a repeated code, an ``advance`` other than yes/no, or a candidate without a decision.
     """
     data_dir = Path(data_dir)
     path = data_dir / FILE
     codes = set(data.register["code"]) | set(data.nominees["code"])
-    nominations = load_if_present(data_dir, codes)
+    nominations = load_if_present(data_dir, codes, set(data.register["code"]))
     if not path.is_file():
         return None
+    if nominations is not None:  # a joint nomination (2062+2034+2039) is a candidate like any other
+        data = with_joint(data, nominations["code"], framework)
+        codes |= set(nominations["code"])
     doc = parse(path.read_text(encoding="utf-8"), path)
     if not isinstance(doc, dict) or not isinstance(doc.get("stages"), list) or not doc["stages"]:
         raise InputError(path, "a mapping with 'stages': a non-empty list of stages", yaml_path="stages",
@@ -147,12 +153,12 @@ def load_round(data_dir: str | Path, framework: Framework, data: AwardData) -> R
         decisions = None
         last = k == len(specs) - 1
         if not last and decision_path.is_file():
-            decisions = load_decisions(decision_path, sid, candidates, set(data.register["code"]) | codes)
+            decisions = load_decisions(decision_path, sid, candidates, codes)
             files[f"{DECISIONS_DIR}/{sid}.csv"] = decision_path
         stage = Stage(sid, criteria, candidates, decisions, decision_path if decisions is not None else None)
         stages.append(stage)
         candidates = stage.advancing
-    return Round(tuple(stages), nominations, files)
+    return Round(tuple(stages), nominations, files, data)
 
 
 def load_decisions(path: Path, stage: str, candidates: tuple[str, ...], known: set[str]) -> pd.DataFrame:
@@ -192,7 +198,7 @@ def candidate_data(data: AwardData, codes: tuple[str, ...] | list[str]) -> Award
     for the candidates that have them)."""
     codes = list(codes)
     known = data.nominees.set_index("code")
-    register = data.register.set_index("code")
+    register = data.with_joint_in_register().register.set_index("code")
     rows = []
     for code in codes:
         if code in known.index:
@@ -264,6 +270,7 @@ def check_round(round_: Round, framework: Framework, data: AwardData, settings: 
     Returns stage id → :func:`decision_table`.
     """
     out = {}
+    data = round_.data  # with the units of joint nominations
     for stage in round_.stages:
         table = decision_table(stage_ranking(framework, data, stage, settings), stage)
         if stage.decisions is not None:
@@ -372,10 +379,12 @@ def screening_expectations(framework: Framework, data: AwardData, data_dir: str 
 def build_longlist(framework: Framework, data: AwardData, data_dir: str | Path, seed: int = 0) -> Longlist:
     """Every nominated municipality (``nominations.csv``), its screening position and preconditions."""
     data_dir = Path(data_dir)
-    nominations = load_if_present(data_dir, set(data.register["code"]) | set(data.nominees["code"]))
+    nominations = load_if_present(data_dir, set(data.register["code"]) | set(data.nominees["code"]),
+                                  set(data.register["code"]))
     if nominations is None:
         raise InputError(data_dir / "nominations.csv", "an existing file: the longlist lists the nominations",
                          has_value=False)
+    data = with_joint(data, nominations["code"], framework)
     table, expected = screening_expectations(framework, data, data_dir, seed)
     register = data.with_joint_in_register().register
     return Longlist(nominations, longlist_table(nominations, table, expected, register), expected)

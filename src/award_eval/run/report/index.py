@@ -116,7 +116,7 @@ def _funnel(ctx: "RunContext", lang: Lang) -> list[dict]:
         return []
     if round_ is None:
         return []
-    names = ctx.data.register.set_index("code")["name"]
+    names = round_.data.with_joint_in_register().register.set_index("code")["name"]
     return [{**s, "title": stage_name(s["id"], lang), "count": t("round.funnel.count_one" if s["n"] == 1 else "round.funnel.count", lang, n=s["n"]),
              "names": sorted(s["names"], key=lambda n: sort_key(n, lang)),
              "open_text": t("round.funnel.open", lang) if s["open"] else ""} for s in funnel(round_, names)]
