@@ -287,3 +287,18 @@ def test_demo_longlist_and_profiles_show_nominations_and_preconditions(demo_out)
     assert "Nomineringar" in headings and "Resultat givet förutsättningarna" in headings
     assert "Handläggningstiden har ungefär halverats." in profile.get_text(" ")
     assert "&amp; nattillsyn" in (demo_out / "profile-0181" / "report.html").read_text(encoding="utf-8")
+
+
+def test_validate_before_the_jury_has_scored(folder, capsys):
+    """A round's first stages come before any scores: no jury_scores.csv yet, even no nominees yet."""
+    (folder / "jury_scores.csv").unlink()
+    for stage in ("longlist", "shortlist"):  # later decisions would now go against a ranking without the jury
+        (folder / "decisions" / f"{stage}.csv").unlink()
+    assert cli.main(["validate", "--criteria", str(CRITERIA), "--data", str(folder)]) == 0
+    out = capsys.readouterr().out
+    assert "0 jury scores" in out and "Scores still owed" in out and "(longlist: not decided yet" in out
+    (folder / "nominees.csv").write_text("code\n", encoding="utf-8")
+    (folder / "conflicts.csv").unlink()
+    (folder / "decisions" / "nominated.csv").unlink()
+    assert cli.main(["validate", "--criteria", str(CRITERIA), "--data", str(folder)]) == 0
+    assert "(nominated: not decided yet, no decisions/nominated.csv)" in capsys.readouterr().out

@@ -44,7 +44,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
           f"{len(scores)} jury scores, {len(data.indicators)} indicator values"
           + (" — synthetic demonstration data" if data.synthetic else ""))
     _validate_round(framework, data, Path(args.data))
-    if framework.jury_criteria:
+    if framework.jury_criteria and len(data.nominees):
         summary = jury.completeness_summary(scores, framework, data.nominees, jurors, data.conflicts)
         owed = summary[summary["missing"] > 0]
         if owed.empty:
@@ -66,8 +66,9 @@ def _validate_round(framework, data, data_dir: Path) -> None:
     if round_ is None:
         return
     check_round(round_, framework, data)
+    open_ = next((s.id for s in round_.stages[:-1] if s.decisions is None), None)
     print("Round: " + " → ".join(f"{s.id} {len(s.candidates)}" for s in round_.stages)
-          + "".join(f" ({s.id}: not decided yet)" for s in round_.stages[:-1] if s.decisions is None))
+          + (f" ({open_}: not decided yet, no decisions/{open_}.csv)" if open_ else ""))
 
 
 def _write_scores(scores, sources: list[str], target: Path, synthetic: bool) -> None:

@@ -249,7 +249,7 @@ def load_award_data(data_dir: str | Path, framework: Framework) -> AwardData:
     jury = pd.DataFrame({"juror": pd.Series(dtype=str), "nominee": pd.Series(dtype=str),
                          "criterion": pd.Series(dtype=str), "score": pd.Series(dtype=float),
                          "comment": pd.Series(dtype=str)})
-    if framework.jury_criteria or (data_dir / "jury_scores.csv").exists():
+    if (data_dir / "jury_scores.csv").exists():  # absent: no scores yet (a round before the jury scores)
         files["jury_scores.csv"] = data_dir / "jury_scores.csv"
         jury = load_jury_scores(files["jury_scores.csv"], framework, nominees, conflicts)
         synthetic_flags.append(read_table(files["jury_scores.csv"], []).synthetic)
