@@ -39,11 +39,13 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     if args.scores:
         scores = jury.read_jury_scores(args.scores, framework, data.nominees, data.conflicts, jurors=jurors,
                                        require_complete=args.require_complete)
+    round_line = _validate_round(framework, data, Path(args.data))  # a bad decision: one line, nothing else
     print(f"OK: {args.criteria} (version {framework.version}, {len(framework.leaves())} criteria); "
           f"{args.data}: {len(data.register)} municipalities, {len(data.nominees)} nominees, "
           f"{len(scores)} jury scores, {len(data.indicators)} indicator values"
           + (" — synthetic demonstration data" if data.synthetic else ""))
-    _validate_round(framework, data, Path(args.data))
+    if round_line:
+        print(round_line)
     if framework.jury_criteria and len(data.nominees):
         summary = jury.completeness_summary(scores, framework, data.nominees, jurors, data.conflicts)
         owed = summary[summary["missing"] > 0]
@@ -58,17 +60,18 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     return 0
 
 
-def _validate_round(framework, data, data_dir: Path) -> None:
-    """The round (round.yaml, decisions/): every decision checked against its stage's candidates and ranking."""
+def _validate_round(framework, data, data_dir: Path) -> str | None:
+    """The round (round.yaml, decisions/): every decision checked against its stage's candidates and
+    ranking; returns the funnel's line (``None`` without a round)."""
     from award_eval.round import check_round, load_round
 
     round_ = load_round(data_dir, framework, data)
     if round_ is None:
-        return
+        return None
     check_round(round_, framework, data)
     open_ = next((s.id for s in round_.stages[:-1] if s.decisions is None), None)
-    print("Round: " + " → ".join(f"{s.id} {len(s.candidates)}" for s in round_.stages)
-          + (f" ({open_}: not decided yet, no decisions/{open_}.csv)" if open_ else ""))
+    return ("Round: " + " → ".join(f"{s.id} {len(s.candidates)}" for s in round_.stages)
+            + (f" ({open_}: not decided yet, no decisions/{open_}.csv)" if open_ else ""))
 
 
 def _write_scores(scores, sources: list[str], target: Path, synthetic: bool) -> None:
