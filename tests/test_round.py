@@ -54,7 +54,7 @@ def _write(path: Path, text: str) -> Path:
 # --- nominations ----------------------------------------------------------------------------------------
 
 def test_demo_nominations_several_per_municipality(data):
-    noms = load_nominations(DEMO / "nominations.csv", data.register["code"])
+    noms = load_nominations(DEMO / "nominations.csv", data.register["code"], set(data.register["code"]))
     assert list(noms.columns) == ["code", "nominator", "proudest", "effect", "lessons", "date"]
     counts = noms.groupby("code").size()
     assert counts.max() > 1 and set(data.nominees["code"]) <= set(counts.index)

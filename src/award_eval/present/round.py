@@ -99,7 +99,8 @@ def profile_section(framework: Framework, data: AwardData, data_dir: str | Path,
         row = expected.set_index("code").loc[code] if code in set(expected["code"]) else None
         out += [heading(t("round.heading.preconditions", lang)), paragraph(precondition_sentence(row, name, lang)),
                 paragraph(t("round.preconditions_explained", lang), css_class="muted")]
-    nominations = load_if_present(data_dir, set(data.register["code"]) | set(data.nominees["code"]))
+    nominations = load_if_present(data_dir, set(data.register["code"]) | set(data.nominees["code"]),
+                                  set(data.register["code"]))
     if nominations is not None:
         own = nominations_of(nominations, code)
         out.append(heading(t("round.heading.nominations", lang)))
