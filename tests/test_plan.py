@@ -52,8 +52,9 @@ NOMINEES = ["0120", "0181", "0380", "0480", "1430", "1880", "2262", "2584"]
 def test_demo_plan_loads_with_absolute_paths():
     plan = load_plan(DEMO / "plan.yaml")
     ids = [s.id for s in plan.evaluations]
-    assert ids[:5] == ["overall", "overall-en", "jury", "screening", "uncertainty"]
-    assert ids[5:] == [f"profile-{c}" for c in NOMINEES] + [f"profile-{c}-en" for c in NOMINEES]
+    assert ids[:9] == ["overall", "overall-en", "jury", "screening", "longlist", "stage-nominated", "stage-longlist",
+                       "stage-shortlist", "uncertainty"]
+    assert ids[9:] == [f"profile-{c}" for c in NOMINEES] + [f"profile-{c}-en" for c in NOMINEES]
     assert Path(plan.defaults["criteria"]).is_absolute() and Path(plan.defaults["data_dir"]).is_dir()
     assert plan.evaluations[0].notebook == EVALUATE
 
