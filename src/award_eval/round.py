@@ -333,6 +333,7 @@ class Longlist:
     nominations: pd.DataFrame
     table: pd.DataFrame
     expectations: pd.DataFrame | None
+    data: AwardData  # with the units of joint nominations (their members: ``data.joint``)
 
 
 def screening_beside(framework: Framework, data: AwardData, table: pd.DataFrame, index=None, **choices
@@ -387,4 +388,4 @@ def build_longlist(framework: Framework, data: AwardData, data_dir: str | Path, 
     data = with_joint(data, nominations["code"], framework)
     table, expected = screening_expectations(framework, data, data_dir, seed)
     register = data.with_joint_in_register().register
-    return Longlist(nominations, longlist_table(nominations, table, expected, register), expected)
+    return Longlist(nominations, longlist_table(nominations, table, expected, register), expected, data)

@@ -82,18 +82,38 @@ def stage_view(table: pd.DataFrame, framework: Framework, lang: Lang = "sv") -> 
     return Table(out.reset_index(drop=True), cols, lang, css_class="ae-table ranking", row_classes=marked)
 
 
+def joint_note(data: AwardData, code: str, name: str, lang: Lang = "sv") -> Html | None:
+    """For a joint nominee: that it is compared beside the municipalities, whose members stay."""
+    joint = data.joint.set_index("code")
+    if code not in joint.index:
+        return None
+    names = data.register.set_index("code")["name"]
+    return paragraph(t("round.joint.beside", lang, name=name, members=", ".join(names[c] for c in joint.at[code, "members"]),
+                       n=len(data.register) + 1), css_class="lead")
+
+
+def longlist_entries(longlist, lang: Lang = "sv") -> list[Html]:
+    """Per nominated municipality (:class:`award_eval.round.Longlist`): its name, its result given
+    the preconditions, a joint nominee's note, and its nominations as written."""
+    out: list[Html] = []
+    for row in longlist.table.to_dict("records"):
+        out += [heading(row["name"], 3), paragraph(precondition_sentence(row, row["name"], lang))]
+        note = joint_note(longlist.data, row["code"], row["name"], lang)
+        if note is not None:
+            out.append(note)
+        out.append(nominations_html(nominations_of(longlist.nominations, row["code"]), lang))
+    return out
+
+
 def profile_section(framework: Framework, data: AwardData, data_dir: str | Path, code: str, name: str,
                     lang: Lang = "sv", seed: int = 0) -> list[Html]:
     """A profile's round part: the result given the preconditions (with ``covariates.csv``) and the
     municipality's nominations as written (with ``nominations.csv``). Empty for an award with neither."""
     data_dir = Path(data_dir)
     out: list[Html] = []
-    joint = data.joint.set_index("code")
-    if code in joint.index:
-        names = data.register.set_index("code")["name"]
-        out.append(paragraph(t("round.joint.beside", lang, name=name,
-                               members=", ".join(names[c] for c in joint.at[code, "members"]),
-                               n=len(data.register) + 1), css_class="lead"))
+    note = joint_note(data, code, name, lang)
+    if note is not None:
+        out.append(note)
     if (data_dir / "covariates.csv").is_file():
         _, expected = screening_expectations(framework, data, data_dir, seed)
         row = expected.set_index("code").loc[code] if code in set(expected["code"]) else None
