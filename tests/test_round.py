@@ -302,3 +302,33 @@ def test_validate_before_the_jury_has_scored(folder, capsys):
     (folder / "decisions" / "nominated.csv").unlink()
     assert cli.main(["validate", "--criteria", str(CRITERIA), "--data", str(folder)]) == 0
     assert "(nominated: not decided yet, no decisions/nominated.csv)" in capsys.readouterr().out
+
+
+def test_a_stage_with_its_own_scores(framework, folder):
+    """scores/<stage>.csv: the shortlist re-scored after the site visits ranks on those scores."""
+    lines = (DEMO / "jury_scores.csv").read_text(encoding="utf-8").splitlines(keepends=True)
+    shortlist = {"0181", "0380", "1430", "1880"}
+    rows = [l for l in lines[2:] if l.split(",")[1] in shortlist]
+    low = [",".join(f[:3] + ["1"] + f[4:]) if f[1] == "0181" else ",".join(f) for f in (r.split(",") for r in rows)]
+    (folder / "scores").mkdir()
+    (folder / "scores" / "shortlist.csv").write_text(lines[1] + "".join(low), encoding="utf-8")
+    data = load_award_data(folder, framework)
+    assert "scores/shortlist.csv" in data.files  # its hash counts
+    round_ = load_round(folder, framework, data)
+    stage = round_.stage("shortlist")
+    assert stage.scores is not None and set(stage.scores["nominee"]) == shortlist
+    ranking = stage_ranking(framework, round_.data, stage)
+    assert ranking["code"].iloc[-1] == "0181"  # scored 1 everywhere after the visit
+    longlist = stage_ranking(framework, round_.data, round_.stage("longlist"))
+    assert longlist["code"].iloc[0] == "0181"  # the longlist still ranks on jury_scores.csv
+    with pytest.raises(InputError, match=r"decisions/shortlist.csv, row 3, column 'reason'.*0181 \(advance yes, rank 4 of 4\)"):
+        check_round(round_, framework, data)  # the winner now goes against the shortlist's ranking
+
+
+def test_stage_scores_are_checked(framework, folder):
+    (folder / "scores").mkdir()
+    (folder / "scores" / "shortlist.csv").write_text("juror,nominee,criterion,score,comment\n"
+                                                     "Anna Berg,2262,strategy,3,\n", encoding="utf-8")
+    with pytest.raises(InputError) as exc:
+        load_round(folder, framework, load_award_data(folder, framework))
+    assert "scores/shortlist.csv" in str(exc.value) and "column 'nominee'" in str(exc.value)

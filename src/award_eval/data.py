@@ -268,8 +268,9 @@ def load_award_data(data_dir: str | Path, framework: Framework) -> AwardData:
     for name in ("nominations.csv", "covariates.csv", "round.yaml"):
         if (data_dir / name).is_file():
             files[name] = data_dir / name
-    for path in sorted((data_dir / "decisions").glob("*.csv")):
-        files[f"decisions/{path.name}"] = path
+    for folder in ("decisions", "scores"):
+        for path in sorted((data_dir / folder).glob("*.csv")):
+            files[f"{folder}/{path.name}"] = path
 
     return AwardData(register=register, nominees=nominees, jury_scores=jury, conflicts=conflicts,
                      indicators=indicators, synthetic=any(synthetic_flags), files=files, joint=joint)

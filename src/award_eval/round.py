@@ -12,7 +12,9 @@
 The first stage's candidates are the nominated municipalities (``nominations.csv``; without it, the
 nominees of ``nominees.csv``). Every later stage's candidates are the previous stage's advancing set,
 read from ``decisions/<previous stage>.csv`` — ``code, advance (yes|no), reason``. A stage without a
-decision file is still open: the stages after it have no candidates yet.
+decision file is still open: the stages after it have no candidates yet. A stage may have its own
+jury scores, ``scores/<stage>.csv`` (``jury_scores.csv``'s columns; e.g. after the site visits);
+without it the stage uses ``jury_scores.csv``.
 
 Each stage ranks its candidates on its criteria through the one scoring path
 (:func:`award_eval.evaluation.evaluate`, re-aggregated over the stage's criteria). A decision *goes
@@ -35,6 +37,7 @@ from award_eval.data import AwardData, with_joint
 from award_eval.errors import InputError
 from award_eval.evaluation import Settings, evaluate
 from award_eval.io.tables import read_table
+from award_eval.jury import read_jury_scores
 from award_eval.io.yaml import parse
 from award_eval.nominations import load_if_present
 from award_eval import screening
@@ -43,6 +46,7 @@ from award_eval.ranking import rank_scores
 
 FILE = "round.yaml"
 DECISIONS_DIR = "decisions"
+SCORES_DIR = "scores"
 STAGE_ID = re.compile(r"^[a-z][a-z0-9_-]*$")
 ADVANCE = {"yes": True, "no": False}
 
@@ -60,6 +64,7 @@ class Stage:
     candidates: tuple[str, ...]
     decisions: pd.DataFrame | None = None
     decision_file: Path | None = None
+    scores: pd.DataFrame | None = None  # the stage's own jury scores (scores/<stage>.csv); None: jury_scores.csv
 
     @property
     def advancing(self) -> tuple[str, ...]:
@@ -155,7 +160,12 @@ def load_round(data_dir: str | Path, framework: Framework, data: AwardData) -> R
         if not last and decision_path.is_file():
             decisions = load_decisions(decision_path, sid, candidates, codes)
             files[f"{DECISIONS_DIR}/{sid}.csv"] = decision_path
-        stage = Stage(sid, criteria, candidates, decisions, decision_path if decisions is not None else None)
+        scores = None
+        score_path = data_dir / SCORES_DIR / f"{sid}.csv"
+        if score_path.is_file():
+            scores = stage_scores(score_path, framework, data, candidates)
+            files[f"{SCORES_DIR}/{sid}.csv"] = score_path
+        stage = Stage(sid, criteria, candidates, decisions, decision_path if decisions is not None else None, scores)
         stages.append(stage)
         candidates = stage.advancing
     return Round(tuple(stages), nominations, files, data)
@@ -191,6 +201,14 @@ def load_decisions(path: Path, stage: str, candidates: tuple[str, ...], known: s
     return out.reset_index(drop=True)
 
 
+def stage_scores(path: Path, framework: Framework, data: AwardData, candidates: tuple[str, ...]) -> pd.DataFrame:
+    """``scores/<stage>.csv``: the stage's own jury scores (``jury_scores.csv``'s columns), for its
+    candidates only, checked as every score file is (rubric, jurors, recusals)."""
+    nominees = candidate_data(data, candidates).nominees
+    conflicts = data.conflicts[data.conflicts["nominee"].isin(candidates)].reset_index(drop=True)
+    return read_jury_scores([path], framework, nominees, conflicts)
+
+
 # --- rankings -----------------------------------------------------------------------------------------
 
 def candidate_data(data: AwardData, codes: tuple[str, ...] | list[str]) -> AwardData:
@@ -219,6 +237,8 @@ def stage_ranking(framework: Framework, data: AwardData, stage: Stage, settings:
     the criteria aggregates that subset up the same tree (weights renormalised over what is present).
     """
     settings = settings or Settings()
+    if stage.scores is not None:  # the stage's own scores (e.g. after the site visits)
+        data = dataclasses.replace(data, jury_scores=stage.scores)
     if not stage.candidates:
         return pd.DataFrame(columns=["rank", "code", "name", "score", *[p.id for p in framework.pillars]])
     result = evaluate(framework, candidate_data(data, stage.candidates), settings)
