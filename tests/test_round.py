@@ -226,8 +226,8 @@ def test_longlist_has_every_nominated_municipality_with_screening_and_preconditi
     assert sentence.startswith(f"{row['name']}: ") and "comparable municipalities" in sentence
 
 
-def test_demo_files_other_than_the_round_are_unchanged_by_the_generator():
-    """The round's files come from a generator of their own: the banner names the shared seed."""
+def test_the_round_files_are_marked_synthetic():
+    """The demo round's files come from data/demo/generate.py (a generator of their own) and say so."""
     for name in ("nominations.csv", "decisions/nominated.csv"):
         assert (DEMO / name).read_text(encoding="utf-8").startswith("# SYNTHETIC DEMONSTRATION DATA")
     assert "SYNTHETIC DEMONSTRATION DATA" in (DEMO / "round.yaml").read_text(encoding="utf-8")
@@ -332,3 +332,13 @@ def test_stage_scores_are_checked(framework, folder):
     with pytest.raises(InputError) as exc:
         load_round(folder, framework, load_award_data(folder, framework))
     assert "scores/shortlist.csv" in str(exc.value) and "column 'nominee'" in str(exc.value)
+
+
+def test_user_text_never_becomes_a_formula_in_our_csvs():
+    from award_eval.nominations import spreadsheet_safe
+
+    frame = pd.DataFrame({"code": ["0120", "2062+2034+2039"], "text": ["=HYPERLINK(\"x\")", "+46 lyckat"],
+                          "n": [1, 2]})
+    out = spreadsheet_safe(frame)
+    assert out["text"].tolist() == ["'=HYPERLINK(\"x\")", "'+46 lyckat"] and out["code"].tolist() == frame["code"].tolist()
+    assert out["n"].tolist() == [1, 2] and frame["text"].iloc[0].startswith("=")  # the input is not changed

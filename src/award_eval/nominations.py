@@ -77,3 +77,17 @@ def load_if_present(data_dir: str | Path, codes, register_codes: set[str] | None
     if not path.is_file():
         raise InputError(path, "a CSV file", has_value=False)
     return load_nominations(path, codes, register_codes)
+
+
+#: A cell starting with one of these is read as a formula by spreadsheet programs.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with every text cell that a spreadsheet would read as a formula written as text
+    (a leading ``'``), for CSVs we write from user text (nominations, reasons, names)."""
+    out = frame.copy()
+    for col in out.columns:
+        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
+            out[col] = [f"'{v}" if isinstance(v, str) and v.startswith(FORMULA_START) else v for v in out[col]]
+    return out
