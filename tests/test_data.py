@@ -104,9 +104,9 @@ def test_missing_column(demo_copy, framework):
 
 
 def test_inputs_are_not_modified(demo_copy, framework):
-    before = {p.name: p.read_bytes() for p in demo_copy.iterdir()}
+    before = {p: p.read_bytes() for p in demo_copy.rglob("*") if p.is_file()}  # decisions/ too
     load_award_data(demo_copy, framework)
-    assert before == {p.name: p.read_bytes() for p in demo_copy.iterdir()}
+    assert before == {p: p.read_bytes() for p in demo_copy.rglob("*") if p.is_file()}
 
 
 @pytest.mark.parametrize("old, new, column, value, expected", [

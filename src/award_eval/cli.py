@@ -62,12 +62,33 @@ def _cmd_sheets(args: argparse.Namespace) -> int:
     nominees = load_nominees(nominees_path, load_register(register_path))
     conflicts_path = Path(args.conflicts) if args.conflicts else nominees_path.parent / "conflicts.csv"
     conflicts = load_conflicts(conflicts_path, nominees) if conflicts_path.exists() else None
+    if args.stage:
+        nominees, conflicts = _stage_nominees(framework, nominees_path.parent, args.stage, conflicts)
     jurors = jury.load_jurors(args.jurors)
     paths = write_sheets(framework, nominees, jurors, conflicts, args.out, lang=args.lang)
     for path in paths:
         print(path)
     print(f"{len(paths)} scoring sheets in {Path(args.out).resolve()}")
     return 0
+
+
+def _stage_nominees(framework, data_dir: Path, stage_id: str, conflicts):
+    """``sheets --stage S``: the stage's candidates (round.yaml, decisions/) and their conflicts only."""
+    from award_eval.data import load_award_data
+    from award_eval.round import FILE, candidate_data, load_round
+
+    data = load_award_data(data_dir, framework)
+    round_ = load_round(data_dir, framework, data)
+    if round_ is None:
+        raise InputError(data_dir / FILE, "an existing file (sheets --stage needs the round's stages)", has_value=False)
+    stage = round_.stage(stage_id)
+    if not stage.candidates:
+        raise InputError(data_dir / FILE, f"candidates for stage {stage_id!r}: the previous stage is not decided yet "
+                         "(no decisions file)", has_value=False)
+    nominees = candidate_data(round_.data, stage.candidates).nominees
+    if conflicts is not None:
+        conflicts = conflicts[conflicts["nominee"].isin(stage.candidates)].reset_index(drop=True)
+    return nominees, conflicts
 
 
 def _cmd_compare(args: argparse.Namespace) -> int:
@@ -165,6 +186,8 @@ def build_parser() -> argparse.ArgumentParser:
     sh.add_argument("--register", help="municipalities.csv (default: beside nominees.csv)")
     sh.add_argument("--lang", default="sv", choices=["sv", "en"], help="language of the sheets")
     sh.add_argument("--out", required=True, help="folder for the workbooks")
+    sh.add_argument("--stage", help="only the candidates of this stage of the round (round.yaml and decisions/ "
+                    "beside nominees.csv)")
     sh.set_defaults(func=_cmd_sheets)
 
     cmp_ = sub.add_parser("compare", help="each municipality's change in rank and score between two runs")

@@ -92,6 +92,8 @@ class Node(_Strict):
     direction: Literal["higher", "lower"] | None = None
     unit: str | None = None
     source: Source | None = None
+    #: How a joint nominee's value is made from its members' (award_eval.joint; default population_weighted).
+    combine: Literal["sum", "mean", "population_weighted", "min", "max"] | None = None
 
     @model_validator(mode="after")
     def _kind_fields(self) -> "Node":
@@ -103,6 +105,8 @@ class Node(_Strict):
             raise ValueError("an indicator criterion needs direction: higher or lower")
         if self.kind != "indicator" and (self.direction is not None or self.source is not None):
             raise ValueError(f"direction and source belong to indicator criteria, not to kind {self.kind!r}")
+        if self.kind != "indicator" and self.combine is not None:
+            raise ValueError(f"combine belongs to indicator criteria, not to kind {self.kind!r}")
         return self
 
     @property
@@ -123,6 +127,8 @@ class Framework(_Strict):
     award: Award
     scale: Scale = Scale()
     aggregation: Literal["arithmetic", "geometric"] = "arithmetic"
+    #: The jury criteria's share of the index against the open data (0–1); None: as the weights say.
+    jury_share: float | None = Field(default=None, ge=0, le=1, allow_inf_nan=False)
     nodes: list[Node] = Field(min_length=1, max_length=1000)
     _source: Path | None = PrivateAttr(default=None)
     _sha256: str | None = PrivateAttr(default=None)

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -27,6 +27,15 @@ from award_eval.criteria import Framework
 from award_eval.errors import InputError
 from award_eval.io.tables import CsvTable, read_table
 from award_eval.jury.scores import load_jurors, read_jury_scores
+from award_eval.joint import COLUMNS as JOINT_COLUMNS
+from award_eval.joint import (
+    check_name_column,
+    combine_indicators,
+    is_joint,
+    joint_units,
+    make_unit,
+    population_of,
+)
 
 SKR_GROUPS = ("A1", "A2", "B3", "B4", "B5", "C6", "C7", "C8", "C9")
 CODE_RE = re.compile(r"^\d{4}$")
@@ -105,14 +114,26 @@ def _check_nonempty(table: CsvTable, column: str) -> None:
         raise table.error(i, column, "", "a non-empty text")
 
 
-def load_nominees(path: str | Path, register: pd.DataFrame) -> pd.DataFrame:
-    """Nominees: ``code`` (in the register) plus descriptive columns; ``name`` etc. joined from it."""
+def load_nominees(path: str | Path, register: pd.DataFrame, population: pd.Series | None = None) -> pd.DataFrame:
+    """Nominees: ``code`` (in the register) plus descriptive columns; ``name`` etc. joined from it.
+
+    A joint nominee's code is member codes joined by ``+`` (:mod:`award_eval.joint`); its name,
+    county and group come from its members (or the file's ``name`` column)."""
     table = read_table(path, ["code"])
-    _check_member(table, "code", register["code"], "a municipality code from the register (municipalities.csv)")
+    joint = joint_units(table, register, population)
+    _check_member(table, "code", set(register["code"]) | set(joint["code"]),
+                  "a municipality code from the register (municipalities.csv)")
     _check_unique(table, ["code"], "nominee")
+    check_name_column(table)
     extra = [c for c in table.frame.columns if c not in register.columns or c == "code"]
-    return table.frame[extra].merge(register, on="code", how="left")[
+    out = table.frame[extra].merge(register, on="code", how="left")[
         list(register.columns) + [c for c in extra if c != "code"]]
+    if len(joint):
+        by_code = joint.set_index("code")
+        mask = out["code"].map(is_joint).astype(bool)
+        for col in ("name", "county", "skr_group"):
+            out.loc[mask, col] = out.loc[mask, "code"].map(by_code[col])
+    return out
 
 
 def load_conflicts(path: str | Path, nominees: pd.DataFrame) -> pd.DataFrame:
@@ -171,10 +192,46 @@ class AwardData:
     synthetic: bool
     files: dict[str, Path] = field(default_factory=dict)
     jurors: pd.DataFrame | None = None  # jurors.csv, when the folder has one
+    #: Joint nominees (award_eval.joint): code, name, county, skr_group, members; empty when none.
+    joint: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=JOINT_COLUMNS))
+
+    def with_joint_in_register(self) -> "AwardData":
+        """This data with every joint nominee added to the register *beside* the municipalities (its
+        members stay): for national and group comparisons that show a joint nominee."""
+        if not len(self.joint):
+            return self
+        extra = self.joint[["code", "name", "county", "skr_group"]]
+        return replace(self, register=pd.concat([self.register, extra], ignore_index=True))
 
     def sha256(self) -> dict[str, str]:
         """SHA-256 of every input file, by file name."""
         return {name: hashlib.sha256(p.read_bytes()).hexdigest() for name, p in sorted(self.files.items())}
+
+
+def _population(register_path: Path, covariates_path: Path) -> pd.Series | None:
+    return population_of(read_table(register_path, ["code"]).frame,
+                         read_table(covariates_path, ["code"]).frame if covariates_path.is_file() else None)
+
+
+def _rules(framework: Framework) -> dict[str, str]:
+    return {n.id: n.combine for n in framework.leaves("indicator") if n.combine}
+
+
+def with_joint(data: AwardData, codes, framework: Framework) -> AwardData:
+    """``data`` with further joint units among ``codes`` (e.g. nominated together in nominations.csv),
+    made and combined as joint nominees of nominees.csv are (:mod:`award_eval.joint`)."""
+    known = set(data.joint["code"])
+    new = [c for c in dict.fromkeys(codes) if is_joint(c) and c not in known]
+    if not new:
+        return data
+    register_path = data.files.get("municipalities.csv")
+    population = _population(Path(register_path), Path(register_path).parent / "covariates.csv") if register_path else None
+    reg = data.register.set_index("code")
+    units = pd.DataFrame([make_unit(c, reg, population) for c in new], columns=JOINT_COLUMNS)
+    own = data.indicators[~data.indicators["code"].isin(known)]
+    extra = combine_indicators(own, units, _rules(framework), population)
+    return replace(data, joint=pd.concat([data.joint, units], ignore_index=True),
+                   indicators=pd.concat([data.indicators, extra], ignore_index=True))
 
 
 def load_award_data(data_dir: str | Path, framework: Framework, *, jury: bool = True) -> AwardData:
@@ -188,7 +245,13 @@ def load_award_data(data_dir: str | Path, framework: Framework, *, jury: bool = 
         raise InputError(data_dir, "an existing data folder", has_value=False)
     files = {"municipalities.csv": data_dir / "municipalities.csv", "nominees.csv": data_dir / "nominees.csv"}
     register = load_register(files["municipalities.csv"])
-    nominees = load_nominees(files["nominees.csv"], register)
+    nominees_table = read_table(files["nominees.csv"], ["code"])
+    joint = pd.DataFrame(columns=JOINT_COLUMNS)
+    population = None
+    if nominees_table.frame["code"].map(is_joint).any():  # joint nominees: population for their rules
+        population = _population(files["municipalities.csv"], data_dir / "covariates.csv")
+        joint = joint_units(nominees_table, register, population)
+    nominees = load_nominees(files["nominees.csv"], register, population)
     synthetic_flags = [read_table(files["nominees.csv"], ["code"]).synthetic]
 
     conflicts = pd.DataFrame(columns=["juror", "nominee", "reason"])
@@ -205,7 +268,7 @@ def load_award_data(data_dir: str | Path, framework: Framework, *, jury: bool = 
     scores = pd.DataFrame({"juror": pd.Series(dtype=str), "nominee": pd.Series(dtype=str),
                            "criterion": pd.Series(dtype=str), "score": pd.Series(dtype=float),
                            "comment": pd.Series(dtype=str)})
-    if jury and (framework.jury_criteria or (data_dir / "jury_scores.csv").exists()):
+    if jury and (data_dir / "jury_scores.csv").exists():  # absent: no scores yet (a round before the jury scores)
         files["jury_scores.csv"] = data_dir / "jury_scores.csv"
         scores = load_jury_scores(files["jury_scores.csv"], framework, nominees, conflicts, jurors)
         synthetic_flags.append(read_table(files["jury_scores.csv"], []).synthetic)
@@ -216,9 +279,21 @@ def load_award_data(data_dir: str | Path, framework: Framework, *, jury: bool = 
         files["indicators.csv"] = data_dir / "indicators.csv"
         indicators = load_indicators(files["indicators.csv"], framework, register)
         synthetic_flags.append(read_table(files["indicators.csv"], []).synthetic)
+        if len(joint):
+            indicators = pd.concat([indicators, combine_indicators(indicators, joint, _rules(framework), population)],
+                                   ignore_index=True)
+
+    # the round's files (read by award_eval.round and .preconditions): listed so that their hashes count
+    for name in ("nominations.csv", "covariates.csv", "round.yaml"):
+        if (data_dir / name).is_file():
+            files[name] = data_dir / name
+    for folder in ("decisions", "scores"):
+        for path in sorted((data_dir / folder).glob("*.csv")):
+            files[f"{folder}/{path.name}"] = path
 
     return AwardData(register=register, nominees=nominees, jury_scores=scores, conflicts=conflicts,
-                     indicators=indicators, synthetic=any(synthetic_flags), files=files, jurors=jurors)
+                     indicators=indicators, synthetic=any(synthetic_flags), files=files, jurors=jurors,
+                     joint=joint)
 
 
 def _check_conflict_jurors(path: Path | None, conflicts: pd.DataFrame, jurors: pd.DataFrame) -> None:

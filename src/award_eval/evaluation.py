@@ -28,6 +28,7 @@ from award_eval.criteria import Framework
 from award_eval.data import AwardData, latest_values
 from award_eval.errors import SettingsError
 from award_eval.io.files import write_csv
+from award_eval.jury_share import blended_index, resolve
 from award_eval import jury
 from award_eval.ranking import rank_scores
 
@@ -53,6 +54,7 @@ class Settings:
     aggregation: str | None = None
     jury_method: str = "mean"
     year: int | None = None
+    jury_share: float | None = None  # 0–1; None: the criteria file's (award_eval.jury_share)
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -102,10 +104,12 @@ def indicator_scores(framework: Framework, data: AwardData, settings: Settings,
     ids = framework.indicator_criteria
     if not ids:
         return pd.DataFrame(columns=["code", "criterion", "raw", "score"])
-    population = latest_values(data.indicators, settings.year).reindex(columns=ids)
-    population = population.reindex(data.register["code"])
+    values = latest_values(data.indicators, settings.year).reindex(columns=ids)
+    joint = list(data.joint["code"])  # joint nominees: scored beside the population, never fitted on
+    base = [c for c in data.register["code"] if c not in set(joint)]
+    population = values.reindex(pd.Index(base, name="code"))
     scorer = indicator_scorer(framework, settings).fit(population)
-    wide = population if units is None else population.reindex(pd.Index(units, name=population.index.name))
+    wide = values.reindex(pd.Index(base + joint if units is None else list(units), name="code"))
     normed = scorer.transform(wide)
     raw = wide.rename_axis("code").reset_index().melt("code", var_name="criterion", value_name="raw")
     score = normed.rename_axis("code").reset_index().melt("code", var_name="criterion", value_name="score")
@@ -136,6 +140,9 @@ def evaluate(framework: Framework, data: AwardData, settings: Settings | None = 
     leaves = leaves.reindex(index=nominees, columns=list(order)).astype(float)
     wide = aggregate_tree(leaves, framework.to_imeta(), method)
     wide.index.name = "code"
+    share, _ = resolve(framework, settings.jury_share)
+    if share is not None:
+        wide["index"] = blended_index(leaves, framework, method, share)
 
     ranks = rank_scores(wide["index"])
     names = data.nominees.set_index("code")["name"]

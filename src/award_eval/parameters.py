@@ -105,8 +105,14 @@ EVALUATE: dict[str, Any] = {
     "jury_method": _one_of(jury.METHODS),
     "anonymise_jurors": bool,
 }
+def _share(value: float) -> float:
+    if value != -1 and not 0 <= value <= 1:
+        raise ValueError("from 0 to 1, or -1 (as the criteria file says)")
+    return value
+
+
 SCHEMAS: dict[str, dict[str, Any]] = {
-    "evaluate": EVALUATE,
+    "evaluate": {**EVALUATE, "jury_share": Annotated[float, AfterValidator(_share)]},
     "profile": {**EVALUATE, "code": Annotated[str, Field(pattern=r"^\d{4}$")]},
     "jury": {
         **COMMON,

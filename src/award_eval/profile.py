@@ -193,6 +193,8 @@ def build_profile(framework: Framework, data: AwardData, code: str, settings: Se
     ``result`` is the nominees' evaluation under the same settings (computed when not given).
     """
     settings = settings or Settings()
+    if str(code) in set(data.joint["code"]):  # a joint nominee: shown beside the municipalities
+        data = data.with_joint_in_register()
     row = municipality(data, code)
     code = row["code"]
     population = population_scores(framework, data, settings)

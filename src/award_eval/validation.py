@@ -8,7 +8,7 @@ there is no problem at all.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pandas as pd
@@ -48,6 +48,21 @@ class ValidationReport:
         return self.n_problems - len(self.problems)
 
 
+def round_summary(framework, data, data_dir: Path) -> str | None:
+    """The round (``round.yaml``, ``decisions/``): every decision checked against its stage's
+    candidates and ranking (:func:`award_eval.round.check_round`); the funnel as one line, or
+    ``None`` when the award has no round."""
+    from award_eval.round import check_round, load_round
+
+    round_ = load_round(data_dir, framework, data)
+    if round_ is None:
+        return None
+    check_round(round_, framework, data)
+    open_ = next((s.id for s in round_.stages[:-1] if s.decisions is None), None)
+    return ("Round: " + " → ".join(f"{s.id} {len(s.candidates)}" for s in round_.stages)
+            + (f" ({open_}: not decided yet, no decisions/{open_}.csv)" if open_ else ""))
+
+
 def validate(criteria: str | Path, data: str | Path, *, scores: Sequence[str | Path] | None = None,
              jurors: str | Path | None = None, require_complete: bool = False, write: str | Path | None = None,
              max_problems: int = MAX_PROBLEMS) -> ValidationReport:
@@ -77,7 +92,7 @@ def validate(criteria: str | Path, data: str | Path, *, scores: Sequence[str | P
         return report
     if scores:
         sources = [Path(p) for p in scores]
-    elif framework.jury_criteria or (data_dir / "jury_scores.csv").exists():
+    elif (data_dir / "jury_scores.csv").exists():  # absent: no scores yet (a round before the jury scores)
         sources = [data_dir / "jury_scores.csv"]
     else:
         sources = []
@@ -87,13 +102,20 @@ def validate(criteria: str | Path, data: str | Path, *, scores: Sequence[str | P
         report.add(problem)
     if not report.ok:
         return report
+    try:
+        round_line = round_summary(framework, replace(award, jury_scores=merged), data_dir)  # one line when bad
+    except InputError as exc:
+        report.add(exc)
+        return report
     report.scores = merged
     report.lines.append(
         f"OK: {criteria} (version {framework.version}, {len(framework.leaves())} criteria); "
         f"{data}: {len(award.register)} municipalities, {len(award.nominees)} nominees, "
         f"{len(merged)} jury scores, {len(award.indicators)} indicator values"
         + (" — synthetic demonstration data" if award.synthetic else ""))
-    if framework.jury_criteria:
+    if round_line:
+        report.lines.append(round_line)
+    if framework.jury_criteria and len(award.nominees):
         summary = completeness_summary(merged, framework, award.nominees, jury_list, award.conflicts)
         owed = summary[summary["missing"] > 0]
         if owed.empty:

@@ -16,7 +16,8 @@ import pandas as pd
 from award_eval.criteria import Framework
 from award_eval.data import AwardData
 from award_eval.evaluation import Settings
-from award_eval.i18n import Lang, check_lang, fmt_int, has, t
+from award_eval.i18n import Lang, check_lang, fmt_int, fmt_percent, has, t
+from award_eval.jury_share import nominal_share, resolve
 from award_eval.present.tables import Column, Table, esc
 
 
@@ -61,6 +62,9 @@ def method_record(framework: Framework, data: AwardData | None, settings: Settin
         "aggregation": settings.aggregation or framework.aggregation,
         "aggregation_from": "settings" if settings.aggregation else "criteria",
         "jury_method": settings.jury_method,
+        "jury_share": resolve(framework, getattr(settings, "jury_share", None))[0],
+        "jury_share_from": resolve(framework, getattr(settings, "jury_share", None))[1],
+        "jury_share_nominal": nominal_share(framework),
         "year": settings.year,
         "scale": [framework.scale.min, framework.scale.max],
         "n_jury_criteria": len(framework.jury_criteria),
@@ -147,6 +151,10 @@ def method_html(record: dict, framework: Framework | None, lang: Lang = "sv") ->
     src = t("method.aggregation_from.criteria" if record.get("aggregation_from") == "criteria"
             else "method.aggregation_from.settings", lang)
     paras.append(para("method.heading.aggregation", "method.paragraph.aggregation", aggregation=agg, source=src))
+    if n_jury and n_ind and "jury_share_from" in record:
+        share = record["jury_share"] if record["jury_share"] is not None else record["jury_share_nominal"]
+        paras.append(para("method.heading.jury_share", f"method.jury_share.{record['jury_share_from']}",
+                          share=fmt_percent(100 * share, lang, 0)))
     if record.get("national"):
         paras.append(para("method.heading.national", "method.paragraph.national"))
     unc = record.get("uncertainty")

@@ -267,7 +267,7 @@ def _expand(path: Path, i: int, entry: EvaluationEntry, notebook: Path, defaults
     specs = []
     for value, fields in _items(path, i, entry, {**defaults}, base):
         fields = {**fields, entry.as_: value}
-        eid = _format(path, f"evaluations[{i}].id", entry.id, fields)
+        eid = _format(path, f"evaluations[{i}].id", entry.id, fields).replace("+", "-")  # joint nominees' codes
         title: Label | str | None = entry.title
         if isinstance(title, Label):
             title = Label(sv=_format(path, f"evaluations[{i}].title.sv", title.sv, fields),

@@ -19,11 +19,14 @@ from award_eval.i18n import (
     sort_key,
     t,
 )
+from award_eval.errors import InputError
 from award_eval.io.files import atomic_write_text
 from award_eval.present.method import (
     provenance_html,
 )
+from award_eval.present.round import stage_name
 from award_eval.privacy import data_aliases, juror_emails, neutralise_bidi, scrub_names_html, scrub_paths
+from award_eval.round import funnel, load_round
 
 if TYPE_CHECKING:  # nbformat and nbconvert are imported where a page is rendered, not by notebooks
 
@@ -100,6 +103,24 @@ def _subject_from_params(ctx: "RunContext", params: dict) -> dict | None:
     row = reg.iloc[0]
     return {"code": code, "name": str(row["name"]), "county": str(row["county"]), "skr_group": str(row["skr_group"]),
             "nominee": bool(code in set(ctx.data.nominees["code"]))}
+
+
+def _funnel(ctx: "RunContext", lang: Lang) -> list[dict]:
+    """The round's stages with their candidates' counts and names (empty without ``round.yaml``).
+
+    A round whose files are wrong shows no funnel here: the stage reports say what is wrong."""
+    if ctx.data is None or ctx.framework is None or "data_dir" not in ctx.plan.defaults:
+        return []
+    try:
+        round_ = load_round(ctx.plan.defaults["data_dir"], ctx.framework, ctx.data)
+    except InputError:
+        return []
+    if round_ is None:
+        return []
+    names = round_.data.with_joint_in_register().register.set_index("code")["name"]
+    return [{**s, "title": stage_name(s["id"], lang), "count": t("round.funnel.count_one" if s["n"] == 1 else "round.funnel.count", lang, n=s["n"]),
+             "names": sorted(s["names"], key=lambda n: sort_key(n, lang)),
+             "open_text": t("round.funnel.open", lang) if s["open"] else ""} for s in funnel(round_, names)]
 
 
 def _pick_variant(group: dict, lang: Lang) -> dict:
@@ -188,7 +209,8 @@ def render_index(ctx: "RunContext", manifest: dict, out_dir: Path, lang: Lang, o
         status_class="synthetic" if ctx.synthetic else "real",
         date_label=t("report.date_label", lang), run_date=run_date(),
         criteria_label=t("report.criteria_label", lang), criteria_version=str(ctx.provenance.get("criteria_version") or ""),
-        css=_css(), rankings=rankings, sections=sections, failed=failed, run_state=run_state,
+        css=_css(), rankings=rankings, sections=sections, funnel=_funnel(ctx, lang),
+        funnel_heading=t("round.funnel.heading", lang), failed=failed, run_state=run_state,
         workbook_label=t("board.workbook", lang),
         provenance_html=provenance_html(ctx.provenance, lang),
         other_langs=[{"href": href, "text": t("report.index.other_language", lang), "lang": lg}
