@@ -113,6 +113,9 @@ def _share(value: float) -> float:
 
 SCHEMAS: dict[str, dict[str, Any]] = {
     "evaluate": {**EVALUATE, "jury_share": Annotated[float, AfterValidator(_share)]},
+    "longlist": COMMON,
+    "stage": {**{k: v for k, v in EVALUATE.items() if k != "anonymise_jurors"}, "stage": str,
+              "jury_share": Annotated[float, AfterValidator(_share)]},
     "profile": {**EVALUATE, "code": Annotated[str, Field(pattern=r"^\d{4}$")]},
     "jury": {
         **COMMON,
