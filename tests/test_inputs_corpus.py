@@ -272,10 +272,18 @@ def _filled_books(tmp_path: Path) -> list[Path]:
     return books
 
 
+def _before_any_decision(data: Path) -> None:
+    """A new award has no scores yet, and so no stage decided on them: the demo's round decisions
+    (which rest on its scores) are taken out of the copy."""
+    for path in sorted((data / "decisions").glob("*.csv")):
+        path.unlink()
+
+
 def test_validate_scores_write_without_jury_scores_csv(tmp_path):
     books = _filled_books(tmp_path)
     data = tmp_path / "award"
     shutil.copytree(DEMO, data)
+    _before_any_decision(data)
     (data / "jury_scores.csv").unlink()
     target = data / "jury_scores.csv"
     res = run_cli("validate", "--criteria", str(CRITERIA), "--data", str(data), "--scores", *map(str, books),
@@ -289,6 +297,7 @@ def test_validate_scores_write_without_jury_scores_csv(tmp_path):
 def test_header_only_jury_scores_is_no_scores_yet(tmp_path):
     data = tmp_path / "award"
     shutil.copytree(DEMO, data)
+    _before_any_decision(data)
     (data / "jury_scores.csv").write_text("juror,nominee,criterion,score,comment\n", encoding="utf-8")
     res = run_cli("validate", "--criteria", str(CRITERIA), "--data", str(data))
     assert res.returncode == 0, res.stderr

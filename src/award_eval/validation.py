@@ -103,7 +103,13 @@ def validate(criteria: str | Path, data: str | Path, *, scores: Sequence[str | P
     if not report.ok:
         return report
     try:
-        round_line = round_summary(framework, replace(award, jury_scores=merged), data_dir)  # one line when bad
+        # the decisions are checked against the stages' recorded scores (the folder's), not the sheets coming in
+        recorded = merged
+        if scores:
+            folder = data_dir / "jury_scores.csv"
+            recorded = (check_jury_scores([folder], framework, award.nominees, award.conflicts, jury_list,
+                                          allow_empty=True)[0] if folder.exists() else merged.iloc[0:0])
+        round_line = round_summary(framework, replace(award, jury_scores=recorded), data_dir)  # one line if bad
     except InputError as exc:
         report.add(exc)
         return report
