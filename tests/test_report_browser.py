@@ -32,7 +32,9 @@ PAGES = [("index.html", "sv"), ("index.en.html", "en"),
          ("jury/report.html", "sv"), ("jury-en/report.html", "en"),
          ("screening/report.html", "sv"), ("screening-en/report.html", "en"),
          ("uncertainty/report.html", "sv"), ("uncertainty-en/report.html", "en"),
-         ("profile-0120/report.html", "sv"), ("profile-0120-en/report.html", "en")]
+         ("profile-0120/report.html", "sv"), ("profile-0120-en/report.html", "en"),
+         ("longlist/report.html", "sv"), ("longlist-en/report.html", "en"),
+         ("stage-longlist/report.html", "sv"), ("stage-longlist-en/report.html", "en")]
 
 MEASURE = """async (tags) => {
   const doc = document.documentElement;
