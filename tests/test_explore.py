@@ -130,3 +130,18 @@ def test_the_overall_report_runs_its_panel_under_its_own_policy(browser, demo_ru
     # another kind of report carries the policy too, with no script allowed at all
     jury = (demo_run_dir / "jury" / "report.html").read_text(encoding="utf-8")
     assert "script-src &#39;none&#39;" in jury and "<script" not in jury
+
+
+@pytest.mark.parametrize("share", [0.2, 0.75])
+def test_page_ranking_follows_a_jury_share(browser, tmp_path, framework, demo_data, share):
+    """With jury_share set, the page blends the jury and open-data indexes as evaluate() does."""
+    from award_eval.evaluation import Settings
+
+    result = evaluate(framework, demo_data, Settings(jury_share=share))
+    page = browser.new_page()
+    page.goto(page_with_panel(tmp_path, explore_payload(result, "en")).as_uri())
+    for weights in ({}, {"services": 3.0, "strategy": 0.5}):
+        got = page.evaluate("(w) => window.awardEval.rank(w)", weights)
+        want = evaluate(load_framework(with_weights(tmp_path, weights)), demo_data, Settings(jury_share=share)).ranking
+        assert [r["code"] for r in got] == list(want["code"]), weights
+        np.testing.assert_allclose([r["score"] for r in got], want["score"].to_numpy(dtype=float), rtol=0, atol=1e-9)

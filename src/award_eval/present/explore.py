@@ -13,6 +13,7 @@ from typing import Any
 
 from award_eval.composite.aggregate import method_for_level
 from award_eval.i18n import LOCALES, Lang, check_lang, t
+from award_eval.jury_share import resolve as resolve_share
 from award_eval.ranking import TIE_DECIMALS
 
 WORDS = ("title", "help", "weights", "weight_of", "criteria_of", "reset", "link", "caption", "rank",
@@ -45,6 +46,7 @@ def explore_payload(result: Any, lang: Lang = "sv") -> dict:
               "leaves": [_number(v) for v in wide.loc[code].to_numpy(dtype=float)]}
              for code in result.scores["code"]]
     weights = [n["weight"] for n in nodes if n["parent"] is not None]
+    share, _ = resolve_share(fw, result.settings.jury_share)
     return {"lang": lang, "locale": LOCALES[lang], "root": root, "decimals": TIE_DECIMALS,
             "max_weight": float(max(weights) * 4), "nodes": nodes, "aggregates": aggregates,
-            "leaves": leaves, "units": units, "words": {w: t(f"explore.panel.{w}", lang) for w in WORDS}}
+            "leaves": leaves, "units": units, "jury_share": share, "jury_leaves": list(fw.jury_criteria), "words": {w: t(f"explore.panel.{w}", lang) for w in WORDS}}

@@ -58,17 +58,36 @@
     });
   }
 
+  function aggregate(leafValues, weights) {
+    var value = {};
+    D.leaves.forEach(function (id, j) { value[id] = leafValues[j]; });
+    D.aggregates.forEach(function (a) {  // bottom-up, as the Python side aggregates
+      var ids = kids[a.id] || [];
+      value[a.id] = mean(ids.map(function (c) { return value[c]; }),
+                         ids.map(function (c) { return weightOf(c, weights); }), a.method);
+    });
+    return value;
+  }
+
+  var isJury = {};
+  (D.jury_leaves || []).forEach(function (id) { isJury[id] = true; });
+
+  function blended(u, weights, share) {
+    /* jury_share (award_eval.jury_share.blended_index): share x jury index + (1 - share) x open-data
+       index, each the tree over that kind of criterion alone; a unit lacking one part gets the other */
+    var j = aggregate(u.leaves.map(function (v, k) { return isJury[D.leaves[k]] ? v : null; }), weights)[D.root];
+    var o = aggregate(u.leaves.map(function (v, k) { return isJury[D.leaves[k]] ? null : v; }), weights)[D.root];
+    var wj = j === null ? 0 : share, wo = o === null ? 0 : 1 - share, total = wj + wo;
+    if (!(total > 0)) { return null; }
+    return ((j === null ? 0 : j) * wj + (o === null ? 0 : o) * wo) / total;
+  }
+
   function scores(weights) {
     checkWeights(weights);
     return D.units.map(function (u) {
-      var value = {};
-      D.leaves.forEach(function (id, j) { value[id] = u.leaves[j]; });
-      D.aggregates.forEach(function (a) {  // bottom-up, as the Python side aggregates
-        var ids = kids[a.id] || [];
-        value[a.id] = mean(ids.map(function (c) { return value[c]; }),
-                           ids.map(function (c) { return weightOf(c, weights); }), a.method);
-      });
-      return {code: u.code, name: u.name, value: value, score: value[D.root]};
+      var value = aggregate(u.leaves, weights);
+      var score = (D.jury_share === null || D.jury_share === undefined) ? value[D.root] : blended(u, weights, D.jury_share);
+      return {code: u.code, name: u.name, value: value, score: score};
     });
   }
 
