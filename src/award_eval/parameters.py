@@ -116,7 +116,8 @@ SCHEMAS: dict[str, dict[str, Any]] = {
     "longlist": COMMON,
     "stage": {**{k: v for k, v in EVALUATE.items() if k != "anonymise_jurors"}, "stage": str,
               "jury_share": Annotated[float, AfterValidator(_share)]},
-    "profile": {**EVALUATE, "code": Annotated[str, Field(pattern=r"^\d{4}$")]},
+    # a municipality's code, or a joint nominee's member codes joined by '+' (2062+2034+2039)
+    "profile": {**EVALUATE, "code": Annotated[str, Field(pattern=r"^\d{4}(\+\d{4})*$")]},
     "jury": {
         **COMMON,
         "threshold": Annotated[float, Field(gt=0)],
@@ -145,7 +146,7 @@ SCHEMAS: dict[str, dict[str, Any]] = {
         "jury_method": _one_of(jury.METHODS),
         "jurors": _one_of(RESAMPLES + (NONE,)),
         "sobol_n": Annotated[int, Field(ge=2), AfterValidator(_power_of_two)],
-        "focus": Annotated[str, Field(pattern=r"^(\d{4})?$")],
+        "focus": Annotated[str, Field(pattern=r"^(\d{4}(\+\d{4})*)?$")],
     },
 }
 
@@ -210,7 +211,8 @@ def _expected(err: dict, kind: Any) -> str:
     if err["type"] in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
         return "a number " + err["msg"].removeprefix("Input should be ")
     if err["type"] == "string_pattern_mismatch":
-        return "a 4-digit municipality code kept as text, e.g. '0120'" + (" (or empty)" if "?" in err["ctx"]["pattern"] else "")
+        return ("a 4-digit municipality code kept as text, e.g. '0120', or a joint nominee's codes joined by '+'"
+                + (" (or empty)" if "?" in err["ctx"]["pattern"] else ""))
     return err["msg"].removeprefix("Value error, ").removeprefix("Input should be ")
 
 
@@ -222,6 +224,10 @@ def _code_problem(parameters: Mapping[str, Any]) -> Problem | None:
     folder = resolve_folder(data_dir)
     for name, code in wanted.items():
         codes = _codes(folder / ("municipalities.csv" if CODE_PARAMETERS[name] == "municipalities" else "nominees.csv"))
+        if CODE_PARAMETERS[name] == "municipalities" and "+" in code:  # a joint nominee: its members are registered
+            known = code in _codes(folder / "nominees.csv") if (folder / "nominees.csv").is_file() else False
+            if known or all(member in codes for member in code.split("+")):
+                continue
         if code not in codes:
             if CODE_PARAMETERS[name] == "municipalities":
                 return Problem(name, code, f"a municipality code of the register ({folder / 'municipalities.csv'})")
