@@ -180,7 +180,7 @@ def test_labels_with_dollars_are_drawn_as_plain_text(label, framework):
                            index=["0120", "0181"])
     names = {"0120": label, "0181": "B"}
     severity = pd.DataFrame({"juror": [label, "J2"], "severity": [0.2, -0.1], "consistency": [0.9, 0.8]})
-    figures = [plots.ranking_bar(ranking), plots.removal_bar(removal, labels), plots.rank_intervals(summary, names),
+    figures = [plots.ranking_bar(ranking), plots.removal_bar(removal, labels), plots.rank_interval_chart(summary, names),
                plots.p_first_bar(summary, names), plots.juror_severity(severity)]
     for fig in figures:  # drawn here, outside any rc context, as a notebook's display(fig) draws it
         buf = io.BytesIO()

@@ -261,7 +261,7 @@ def test_tables_and_figures(award):
     assert shown.index[0] in [criteria.label(c, "sv") for c in criteria.jury_criteria + criteria.indicator_criteria]
     assert "**" in display.what_it_would_take_line(need, inputs.names, "en")
     assert "Placering" not in display.settings_line(mc, "en") and "simuleringar" in display.settings_line(mc, "sv")
-    figures = [plots.rank_intervals(mc.summary, inputs.names, "sv", probabilities=mc.rank_probabilities()),
+    figures = [plots.rank_interval_chart(mc.summary, inputs.names, "sv", probabilities=mc.rank_probabilities()),
                plots.p_first_bar(mc.summary, inputs.names, "en"),
                plots.sensitivity_bar(s, {}, "en", output="rank"),
                plots.removal_bar(removal, {}, "sv")]

@@ -163,3 +163,9 @@ class PoolClosed(AwardEvalError):
 
 class BrowserMissing(AwardEvalError):
     """No Chromium (or no Playwright for Python) to print a report with; the CLI exits 2."""
+
+
+# --- notebook parameters --------------------------------------------------------------------
+
+class NotFound(ValueError):
+    """A path parameter names nothing that exists (looked up as :func:`present.notebook.resolve_path` does)."""

@@ -28,7 +28,7 @@ from award_eval.composite import AGGREGATIONS as COMPOSITE_AGGREGATIONS
 from award_eval.composite import IMPUTATIONS
 from award_eval.composite.treat import TREATMENTS
 from award_eval.data import load_nominees, load_register
-from award_eval.errors import InputError
+from award_eval.errors import InputError, NotFound
 from award_eval.evaluation import AGGREGATIONS, NORMALISATIONS
 from award_eval.i18n import LANGS
 from award_eval.present.notebook import search_folders
@@ -36,10 +36,6 @@ from award_eval.uncertainty.model import MEANS
 from award_eval.uncertainty.sampling import RESAMPLES, WEIGHT_SCHEMES
 
 NONE = "none"  # the text a notebook parameter uses to switch a step off
-
-
-class NotFound(ValueError):
-    """A path parameter names nothing that exists (looked up as :func:`present.notebook.resolve_path` does)."""
 
 
 def _one_of(values: tuple[str, ...]) -> Any:

@@ -327,7 +327,7 @@ def screening_strip(table: pd.DataFrame, lang: Lang = "sv") -> Figure:
 
 # --- uncertainty (award_eval.uncertainty): appended below, one function per figure --------------
 
-def rank_intervals(summary: pd.DataFrame, names: pd.Series | dict | None = None, lang: Lang = "sv",
+def rank_interval_chart(summary: pd.DataFrame, names: pd.Series | dict | None = None, lang: Lang = "sv",
                    probabilities: pd.DataFrame | None = None, top: int | None = 30) -> Figure:
     """Each unit's rank: 5–95 % interval (bar), median (tick) and nominal rank (diamond), sorted by
     nominal rank, best at the top; with ``probabilities`` (units × ranks, as

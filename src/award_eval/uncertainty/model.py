@@ -32,7 +32,7 @@ POSITIVE_ONLY = ("geometric", "harmonic")
 
 
 @dataclass(frozen=True)
-class Node:
+class CompiledNode:
     """One aggregate: its children split into leaf columns and other aggregates."""
 
     code: str
@@ -61,13 +61,13 @@ class Tree:
             kids = fw.children(code)
             w = weights.reindex(kids).to_numpy(dtype=float)
             is_leaf = np.array([k in leaf_at for k in kids])
-            nodes.append(Node(
+            nodes.append(CompiledNode(
                 code=code, level=fw.level_of(code), children=tuple(kids), nominal=w / w.sum(),
                 leaf_cols=np.array([leaf_at[k] for k in kids if k in leaf_at], dtype=int),
                 leaf_pos=np.flatnonzero(is_leaf), agg_children=tuple(k for k in kids if k not in leaf_at),
                 agg_pos=np.flatnonzero(~is_leaf)))
-        self.nodes: list[Node] = nodes
-        self.node: dict[str, Node] = {n.code: n for n in nodes}
+        self.nodes: list[CompiledNode] = nodes
+        self.node: dict[str, CompiledNode] = {n.code: n for n in nodes}
 
     @property
     def codes(self) -> list[str]:
