@@ -45,7 +45,7 @@ IMG = "<img src=x onerror=alert(2)>"
     (1234.56, "sv", 1, "1\u00a0234,6"),
     (1234.56, "en", 1, "1,234.6"),
     (-1234.56, "sv", 1, "\u22121\u00a0234,6"),
-    (-1234.56, "en", 1, "-1,234.6"),
+    (-1234.56, "en", 1, "\u22121,234.6"),  # a minus sign, not a hyphen, in English too
     (1234567, "sv", 0, "1\u00a0234\u00a0567"),
     (0.04, "sv", 1, "0,0"),
     (-0.04, "sv", 1, "0,0"),  # no "−0,0"
@@ -59,7 +59,7 @@ def test_fmt_number(value, lang, decimals, expected):
 
 def test_signed_percent_range_and_sort_key():
     assert i18n.fmt_number(12.4, "sv", 0, sign=True) == "+12"
-    assert i18n.fmt_number(-12.4, "en", 0, sign=True) == "-12"
+    assert i18n.fmt_number(-12.4, "en", 0, sign=True) == "\u221212"  # the profile's "-13" was a hyphen
     assert i18n.fmt_percent(16.666, "sv", 1) == "16,7\u00a0%"
     assert i18n.fmt_percent(16.666, "en", 1) == "16.7%"
     assert i18n.fmt_range(2, 4, "sv") == "2–4" and i18n.fmt_range(3, 3, "sv") == "3"

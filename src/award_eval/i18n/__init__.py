@@ -5,7 +5,7 @@ Names in code are English; what a reader sees is not. Every word a reader sees l
 an English text (``{field}`` templates); :func:`t` gives it in one language. :func:`fmt_number` gives
 a number as the language writes it: Swedish with a decimal comma, a (no-break) space between
 thousands and a real minus sign (``−1 234,5``); English with a decimal point and a comma between
-thousands (``-1,234.5``). Criterion names come from the criteria file (``Framework.label``).
+thousands (``−1,234.5``). Criterion names come from the criteria file (``Framework.label``).
 """
 from __future__ import annotations
 
@@ -111,7 +111,7 @@ def fmt_number(value: object, lang: Lang = "sv", decimals: int = 1, sign: bool =
     """A number as ``lang`` writes it, rounded to ``decimals``; missing values give an en dash.
 
     >>> fmt_number(-1234.56, "sv"), fmt_number(-1234.56, "en")
-    ('−1\\xa0234,6', '-1,234.6')
+    ('−1\\xa0234,6', '−1,234.6')
 
     ``sign=True`` writes a plus sign on positive numbers (for differences).
     """
@@ -124,11 +124,8 @@ def fmt_number(value: object, lang: Lang = "sv", decimals: int = 1, sign: bool =
     text = f"{abs(x):,.{decimals}f}"
     if lang == "sv":
         text = text.replace(",", NBSP).replace(".", ",")
-        minus = MINUS
-    else:
-        minus = "-"
-    if x < 0:
-        return minus + text
+    if x < 0:  # a real minus sign in both languages: a hyphen is not a minus (and breaks a line)
+        return MINUS + text
     return ("+" + text) if sign and x > 0 else text
 
 
