@@ -533,7 +533,8 @@ class TaskInputs:
     plan resolved it) → its place in the bundle; ``plan_dir``: where the plan's folder is in the
     bundle. Every input keeps its place relative to the plan's folder (``../../criteria/x.yaml``),
     so the manifest, the reports and the executed notebook say on a worker what they say locally.
-    A data folder travels with the regular files at its top level (what the loaders read).
+    A data folder travels with the regular files at its top level and in the round's ``decisions/`` and
+    ``scores/`` folders (what the loaders read).
     """
 
     files: dict[str, bytes]
@@ -556,10 +557,10 @@ class TaskInputs:
             place = Path(os.path.normpath(plan_dir / rel[value])).as_posix()
             places[value] = place
             path = Path(value)
-            if path.is_dir():
-                for f in sorted(path.iterdir()):
+            if path.is_dir():  # the folder's files, and the round's decisions/ and scores/ folders
+                for f in sorted([*path.iterdir(), *(path / "decisions").glob("*.csv"), *(path / "scores").glob("*.csv")]):
                     if f.is_file() and not f.name.startswith("."):
-                        files[f"{place}/{f.name}"] = f.read_bytes()
+                        files[f"{place}/{f.relative_to(path).as_posix()}"] = f.read_bytes()
             else:
                 files[place] = path.read_bytes()
         return cls(files, places, plan_dir.as_posix())
