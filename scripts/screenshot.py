@@ -22,7 +22,9 @@ PAGES = {"index": "index.html", "index-en": "index.en.html",
          "jury": "jury/report.html", "jury-en": "jury-en/report.html",
          "screening": "screening/report.html", "screening-en": "screening-en/report.html",
          "uncertainty": "uncertainty/report.html", "uncertainty-en": "uncertainty-en/report.html",
-         "profile": "profile-0120/report.html", "profile-en": "profile-2262-en/report.html"}
+         "profile": "profile-0120/report.html", "profile-en": "profile-2262-en/report.html",
+         "longlist": "longlist/report.html", "longlist-en": "longlist-en/report.html",
+         "stage": "stage-longlist/report.html", "stage-en": "stage-longlist-en/report.html"}
 
 
 def shrink(png: Path) -> None:
