@@ -137,7 +137,7 @@ def test_demo_plan_runs_with_jobs_2_and_a_second_run_skips_everything(demo_cli_r
 
     src, first = demo_cli_run
     ids = [spec.id for spec in load_plan(DEMO_PLAN).evaluations]
-    assert len(ids) == 32 and {"overall", "jury", "screening", "uncertainty", "profile-0120", "longlist",
+    assert len(ids) == 34 and {"overall", "jury", "screening", "uncertainty", "profile-0120", "longlist",
                                 "stage-shortlist", "longlist-en", "stage-shortlist-en"} <= set(ids)
     assert first.returncode == 0, first.stderr[-3000:]
     assert f"{len(ids)} done, 0 unchanged (skipped), 0 failed" in first.stdout and "index.html" in first.stdout

@@ -52,10 +52,11 @@ NOMINEES = ["0120", "0181", "0380", "0480", "1430", "1880", "2262", "2584"]
 def test_demo_plan_loads_with_absolute_paths():
     plan = load_plan(DEMO / "plan.yaml")
     ids = [s.id for s in plan.evaluations]
-    assert ids[:16] == ["overall", "overall-en", "jury", "jury-en", "screening", "screening-en", "longlist",
-                        "stage-nominated", "stage-longlist", "stage-shortlist", "longlist-en", "stage-nominated-en",
-                        "stage-longlist-en", "stage-shortlist-en", "uncertainty", "uncertainty-en"]
-    assert ids[16:] == [f"profile-{c}" for c in NOMINEES] + [f"profile-{c}-en" for c in NOMINEES]
+    assert ids[:18] == ["overall", "overall-en", "jury", "jury-en", "screening", "screening-en", "longlist",
+                        "stage-nominated", "stage-longlist", "stage-shortlist", "stage-winner", "longlist-en",
+                        "stage-nominated-en", "stage-longlist-en", "stage-shortlist-en", "stage-winner-en",
+                        "uncertainty", "uncertainty-en"]
+    assert ids[18:] == [f"profile-{c}" for c in NOMINEES] + [f"profile-{c}-en" for c in NOMINEES]
     assert Path(plan.defaults["criteria"]).is_absolute() and Path(plan.defaults["data_dir"]).is_dir()
     assert plan.evaluations[0].notebook == EVALUATE
 

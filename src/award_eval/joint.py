@@ -143,3 +143,46 @@ def check_name_column(table: CsvTable) -> None:
             raise table.error(i, "name", name, "an empty cell: only a joint nominee (codes joined by '+') "
                               "takes a name here; a municipality's name comes from the register")
 
+
+
+#: How a joint nominee's structural covariates (covariates.csv) combine from its members'. Any other
+#: numeric covariate (tax capacity, age shares, …) is the population-weighted mean of the members'.
+COVARIATE_RULES = {
+    "population": "sum",                # residents of the joint area
+    "density": "population_over_area",  # total population / total area (area = population / density)
+}
+
+
+def combine_covariates(covariates: pd.DataFrame, units: pd.DataFrame) -> pd.DataFrame:
+    """Each joint unit's covariates from its members' (``covariates`` indexed by code, as
+    :func:`award_eval.preconditions.load_covariates` returns; ``units``: ``COLUMNS``).
+
+    ``population``: the sum; ``density``: total population / total land area (each member's area is
+    its population / density: the density of the joint area); every other numeric covariate: the
+    mean weighted by population (the plain mean without population); ``skr_group``: the unit's own
+    (the most populous member's, :func:`make_unit`). A covariate missing for any member is missing.
+    Returns a frame indexed by the units' codes with ``covariates``' columns.
+    """
+    rows = {}
+    for unit in units.itertuples(index=False):
+        own = covariates.reindex(list(unit.members))
+        pop = own["population"].to_numpy(dtype=float) if "population" in own.columns else None
+        row: dict[str, object] = {}
+        for col in covariates.columns:
+            if col == "skr_group":
+                row[col] = unit.skr_group
+                continue
+            v = own[col].to_numpy(dtype=float)
+            rule = COVARIATE_RULES.get(col, "population_weighted")
+            if np.isnan(v).any():
+                row[col] = np.nan
+            elif rule == "sum":
+                row[col] = float(v.sum())
+            elif rule == "population_over_area" and pop is not None and not np.isnan(pop).any():
+                row[col] = float(pop.sum() / (pop / v).sum())
+            elif pop is not None and not np.isnan(pop).any():
+                row[col] = float(np.average(v, weights=pop))
+            else:
+                row[col] = float(v.mean())
+        rows[unit.code] = row
+    return pd.DataFrame.from_dict(rows, orient="index", columns=list(covariates.columns)).rename_axis("code")

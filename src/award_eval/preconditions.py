@@ -10,6 +10,11 @@ Cross-fitting: the municipalities are split into ``folds``; each fold's expectat
 model fitted on the other folds only, so no municipality's own result enters its own
 expectation. The uncertainty of a difference is the spread of the out-of-fold residuals: a
 difference inside ±1.96 residual standard deviations is "as expected".
+
+A joint nominee (``2062+2034+2039``) is never a training row (it would count its members twice):
+its covariates are combined from its members' (:func:`award_eval.joint.combine_covariates`) and
+its expectation comes from a model fitted on every municipality except its members, so neither
+the joint nominee nor any of its members predicts it.
 """
 from __future__ import annotations
 
@@ -24,6 +29,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, StandardScaler
 
 from award_eval.io.tables import read_table
+from award_eval.joint import combine_covariates
 
 COLUMNS = ["code", "actual", "expected", "difference", "low", "high", "verdict"]
 #: Covariates that are counts or per-area figures, modelled on a log scale.
@@ -78,7 +84,8 @@ def model(covariates: pd.DataFrame) -> Pipeline:
                      ("ridge", RidgeCV(alphas=np.logspace(-2, 3, 11)))])
 
 
-def expected_scores(scores: pd.Series, covariates: pd.DataFrame, *, folds: int = 5, seed: int = 0) -> pd.DataFrame:
+def expected_scores(scores: pd.Series, covariates: pd.DataFrame, *, folds: int = 5, seed: int = 0,
+                    joint: pd.DataFrame | None = None) -> pd.DataFrame:
     """Each municipality's actual index against what comparable municipalities reach.
 
     ``scores``: code → open-data index (0–100); ``covariates``: as :func:`load_covariates`.
@@ -86,6 +93,10 @@ def expected_scores(scores: pd.Series, covariates: pd.DataFrame, *, folds: int =
     Returns ``COLUMNS``: the out-of-fold ``expected`` index, ``difference`` = actual − expected,
     its 95 % interval ``low``–``high`` (± 1.96 out-of-fold residual SD) and ``verdict``
     (``above``, ``below`` or ``as_expected``: whether the interval excludes 0).
+
+    ``joint``: joint units (:data:`award_eval.joint.COLUMNS`) whose scores ``scores`` may hold; each
+    gets a row after the municipalities', expected by a model fitted on every usable municipality
+    but its members (none of them predicts it), with the same interval half-width.
     """
     if folds < 2:
         raise ValueError(f"folds must be at least 2 (got {folds}): a municipality may not predict itself")
@@ -104,4 +115,27 @@ def expected_scores(scores: pd.Series, covariates: pd.DataFrame, *, folds: int =
                         "low": difference - half, "high": difference + half})
     out["verdict"] = np.where(out["low"] > 0, "above", np.where(out["high"] < 0, "below", "as_expected"))
     out = out.set_index("code").reindex(frame.index).rename_axis("code").reset_index()
+    if joint is not None and len(joint):
+        out = pd.concat([out, _joint_expected(scores, covariates, joint, usable.drop(columns="actual"), y, half)],
+                        ignore_index=True)
     return out[COLUMNS]
+
+
+def _joint_expected(scores: pd.Series, covariates: pd.DataFrame, joint: pd.DataFrame, X: pd.DataFrame,
+                    y: np.ndarray, half: float) -> pd.DataFrame:
+    """The joint units' rows: each from a model fitted on ``X``/``y`` without the unit's members."""
+    combined = combine_covariates(covariates, joint)
+    rows = []
+    for unit in joint.itertuples(index=False):
+        actual = float(scores.get(unit.code, np.nan))
+        features = combined.loc[[unit.code]]
+        expected = np.nan
+        if not features.isna().any(axis=None):
+            keep = ~X.index.isin(list(unit.members))
+            expected = float(model(X).fit(X[keep], y[keep]).predict(features)[0])
+        difference = actual - expected
+        verdict = (None if np.isnan(difference) else
+                   "above" if difference - half > 0 else "below" if difference + half < 0 else "as_expected")
+        rows.append({"code": unit.code, "actual": actual, "expected": expected, "difference": difference,
+                     "low": difference - half, "high": difference + half, "verdict": verdict})
+    return pd.DataFrame(rows, columns=COLUMNS)

@@ -338,12 +338,15 @@ def longlist_table(nominations: pd.DataFrame, screening_table: pd.DataFrame,
     return out.sort_values(["rank", "code"], kind="stable", na_position="last").reset_index(drop=True)
 
 
-def expectations(screening_scores: pd.Series, covariates: pd.DataFrame | None, seed: int = 0
-                 ) -> pd.DataFrame | None:
-    """:func:`award_eval.preconditions.expected_scores` of the screening index, or ``None`` without covariates."""
+def expectations(screening_scores: pd.Series, covariates: pd.DataFrame | None, seed: int = 0,
+                 joint: pd.DataFrame | None = None) -> pd.DataFrame | None:
+    """:func:`award_eval.preconditions.expected_scores` of the screening index, or ``None`` without covariates.
+
+    ``joint``: the joint units (``AwardData.joint``) whose screening scores ``screening_scores`` holds
+    (:func:`screening_beside`): each compared on its members' combined covariates."""
     if covariates is None:
         return None
-    return expected_scores(screening_scores, covariates, seed=seed)
+    return expected_scores(screening_scores, covariates, seed=seed, joint=joint)
 
 
 @dataclass(frozen=True)
@@ -394,7 +397,8 @@ def screening_expectations(framework: Framework, data: AwardData, data_dir: str 
     table = screening_beside(framework, data, screening.ranking(index, data), seed=seed)
     path = Path(data_dir) / "covariates.csv"
     covariates = load_covariates(path, data.register) if path.is_file() else None
-    return table, expectations(index.scores, covariates, seed=seed)
+    joint_scores = table.set_index("code")["score"].reindex(data.joint["code"])  # beside the register
+    return table, expectations(pd.concat([index.scores, joint_scores]), covariates, seed=seed, joint=data.joint)
 
 
 def build_longlist(framework: Framework, data: AwardData, data_dir: str | Path, seed: int = 0) -> Longlist:

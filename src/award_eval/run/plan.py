@@ -21,7 +21,8 @@ A plan is YAML; paths in it are relative to the plan file. Example::
 
 Everything that can be wrong with a plan is found by :func:`load_plan` and
 :func:`check_parameters` (names and types against each notebook's parameters cell, values against
-its schema in :mod:`award_eval.parameters`) before any notebook runs, with one line naming the plan file, the place
+its schema in :mod:`award_eval.parameters`, and the round's decision files: :func:`check_rounds`)
+before any notebook runs, with one line naming the plan file, the place
 in it (``evaluations[2].foreach``), the value and what was expected.
 
 Parameters named in :data:`PATH_PARAMETERS` are resolved against the plan's folder, so a
@@ -405,7 +406,29 @@ def check_parameters(plan: Plan) -> dict[Path, dict[str, dict]]:
                              yaml_path=f"defaults.{name}", value=name)
     for spec in plan.evaluations:
         _check_values(plan, spec, declared[spec.notebook])
+    check_rounds(plan)
     return declared
+
+
+def check_rounds(plan: Plan) -> None:
+    """The round of every data folder the plan reads (``round.yaml``, ``decisions/<stage>.csv``,
+    ``scores/<stage>.csv``), checked as ``award-eval validate`` checks it
+    (:func:`award_eval.validation.round_summary`): a bad decision file stops the run here, in one
+    line naming file, row, column and value, before any kernel starts and before anything is written.
+    """
+    from award_eval.criteria import load_framework
+    from award_eval.data import load_award_data
+    from award_eval.validation import round_summary
+
+    folders: dict[tuple[str, str], None] = {}
+    for spec in plan.evaluations:
+        params = {**plan.defaults, **spec.parameters}
+        criteria, data_dir = params.get("criteria"), params.get("data_dir")
+        if isinstance(criteria, str) and isinstance(data_dir, str) and (Path(data_dir) / "round.yaml").is_file():
+            folders[(criteria, data_dir)] = None
+    for criteria, data_dir in folders:
+        framework = load_framework(criteria)
+        round_summary(framework, load_award_data(data_dir, framework), Path(data_dir))
 
 
 def _check_values(plan: Plan, spec: EvaluationSpec, decl: dict[str, dict]) -> None:

@@ -105,8 +105,21 @@ def _subject_from_params(ctx: "RunContext", params: dict) -> dict | None:
             "nominee": bool(code in set(ctx.data.nominees["code"]))}
 
 
-def _funnel(ctx: "RunContext", lang: Lang) -> list[dict]:
-    """The round's stages with their candidates' counts and names (empty without ``round.yaml``).
+def _stage_links(ctx: "RunContext", groups: list[dict], lang: Lang) -> dict[str, str]:
+    """Stage id → the href of its report (an evaluation with that ``stage`` parameter), in ``lang`` when there is one."""
+    specs = {s.id: s for s in ctx.plan.evaluations}
+    out: dict[str, str] = {}
+    for group in groups:
+        for v in sorted(group["variants"], key=lambda v: v["lang"] != lang):
+            stage = ctx.plan.parameters(specs[v["id"]]).get("stage") if v["id"] in specs else None
+            if isinstance(stage, str) and v["href"] and stage not in out:
+                out[stage] = v["href"]
+    return out
+
+
+def _funnel(ctx: "RunContext", lang: Lang, links: dict[str, str] | None = None) -> list[dict]:
+    """The round's stages with their candidates' counts and names (empty without ``round.yaml``),
+    each linked to its report (``links``: :func:`_stage_links`).
 
     A round whose files are wrong shows no funnel here: the stage reports say what is wrong."""
     if ctx.data is None or ctx.framework is None or "data_dir" not in ctx.plan.defaults:
@@ -120,7 +133,8 @@ def _funnel(ctx: "RunContext", lang: Lang) -> list[dict]:
     names = round_.data.with_joint_in_register().register.set_index("code")["name"]
     return [{**s, "title": stage_name(s["id"], lang), "count": t("round.funnel.count_one" if s["n"] == 1 else "round.funnel.count", lang, n=s["n"]),
              "names": sorted(s["names"], key=lambda n: sort_key(n, lang)),
-             "open_text": t("round.funnel.open", lang) if s["open"] else ""} for s in funnel(round_, names)]
+             "open_text": t("round.funnel.open", lang) if s["open"] else "", "href": (links or {}).get(s["id"])}
+            for s in funnel(round_, names)]
 
 
 def _pick_variant(group: dict, lang: Lang) -> dict:
@@ -209,7 +223,7 @@ def render_index(ctx: "RunContext", manifest: dict, out_dir: Path, lang: Lang, o
         status_class="synthetic" if ctx.synthetic else "real",
         date_label=t("report.date_label", lang), run_date=run_date(),
         criteria_label=t("report.criteria_label", lang), criteria_version=str(ctx.provenance.get("criteria_version") or ""),
-        css=_css(), rankings=rankings, sections=sections, funnel=_funnel(ctx, lang),
+        css=_css(), rankings=rankings, sections=sections, funnel=_funnel(ctx, lang, _stage_links(ctx, groups, lang)),
         funnel_heading=t("round.funnel.heading", lang), failed=failed, run_state=run_state,
         workbook_label=t("board.workbook", lang),
         provenance_html=provenance_html(ctx.provenance, lang),
