@@ -129,3 +129,30 @@ def test_the_round_check_is_part_of_checking_a_plan(folder):
         check_parameters(plan)
     (folder / "round.yaml").unlink()  # without a round there is nothing to check
     check_parameters(load_plan(folder / "plan.yaml"))
+
+
+# --- the demo run: the winner's report, the funnel's links ---------------------------------------------------
+
+def _soup(path: Path):
+    from bs4 import BeautifulSoup
+
+    return BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
+
+
+def test_demo_run_has_a_winner_report_and_the_funnel_links_every_stage(demo_run_dir):
+    funnel = _soup(demo_run_dir / "index.html").find(id="round")
+    links = [(a.get_text(strip=True), a["href"]) for a in funnel.find_all("a")]
+    assert links == [("Nominerade", "stage-nominated/report.html"), ("Långlista", "stage-longlist/report.html"),
+                     ("Kortlista", "stage-shortlist/report.html"), ("Vinnare", "stage-winner/report.html")]
+    english = _soup(demo_run_dir / "index.en.html").find(id="round")
+    assert [a["href"] for a in english.find_all("a")][-1] == "stage-winner-en/report.html"
+    for _, href in links:
+        assert (demo_run_dir / href).is_file()
+    report = _soup(demo_run_dir / "stage-winner" / "report.html")
+    assert report.find("h1").get_text(strip=True) == "Steg: Vinnare"
+    text = report.get_text(" ")
+    assert "Juryn utsåg Södertälje bland de 4 kandidaterna i steget Kortlista." in text
+    rows = report.select("table.ranking tbody tr")
+    assert len(rows) == 4 and "Södertälje" in rows[0].get_text() and "ja" in rows[0].get_text()
+    english_report = _soup(demo_run_dir / "stage-winner-en" / "report.html").get_text(" ")
+    assert "The jury chose Södertälje from the 4 candidates of the stage Shortlist." in english_report
