@@ -136,12 +136,7 @@ class Tree:
             if method not in MEANS:
                 raise ValueError(f"aggregation {method!r} is not one of {', '.join(MEANS)} "
                                  "(the Monte Carlo analysis varies means)")
-            eff = self.effective_weights(weights)
-            t = _transform(leaf, method, np.ones(leaf.shape, dtype=bool))
-            out = _finish(eff @ t.T, eff.sum(axis=1, keepdims=True), method)
-            if method in POSITIVE_ONLY and (leaf == 0).any():  # a weighted 0 makes the mean 0
-                out[(eff > 0).astype(float) @ (leaf == 0).T.astype(float) > 0] = 0.0
-            return _within_leaves(out, leaf, method)
+            return flat_scores(self.effective_weights(weights), FlatLeaf.of(leaf, method))
         values: dict[str, np.ndarray] = {}
         for nd in self.nodes:
             how = method_for_level(method, nd.level)
@@ -181,6 +176,37 @@ class Tree:
             if nd.code == target:
                 return values[nd.code]
         raise KeyError(f"no aggregate {target!r} in the framework")
+
+
+@dataclass(frozen=True)
+class FlatLeaf:
+    """A gap-free units × leaves matrix prepared once for one mean, so that scoring many
+    samples is one matrix product: ``t`` the values the mean sums (x, ln x or 1/x; 0 where x is
+    0), ``zero`` (leaves × units, float) where x is 0 for a geometric/harmonic mean (None if
+    nowhere), ``lo``/``hi`` each unit's least and greatest leaf value."""
+
+    how: str
+    t: np.ndarray
+    zero: np.ndarray | None
+    lo: np.ndarray
+    hi: np.ndarray
+
+    @classmethod
+    def of(cls, leaf: np.ndarray, how: str) -> "FlatLeaf":
+        t = np.ascontiguousarray(_transform(leaf, how, np.ones(leaf.shape, dtype=bool)).T)
+        zero = (leaf == 0).T.astype(float) if how in POSITIVE_ONLY and (leaf == 0).any() else None
+        return cls(how, t, zero, leaf.min(axis=1), leaf.max(axis=1))
+
+
+def flat_scores(eff: np.ndarray, flat: FlatLeaf) -> np.ndarray:
+    """Top scores (m × units) from effective leaf weights (m × leaves) when one mean holds at
+    every level and no value is missing: the tree collapses to one weighted mean."""
+    out = _finish(eff @ flat.t, eff.sum(axis=1, keepdims=True), flat.how)
+    if flat.zero is not None:  # a weighted 0 makes the mean 0
+        out[(eff > 0).astype(float) @ flat.zero > 0] = 0.0
+    if flat.how == "arithmetic":
+        return out
+    return np.minimum(np.maximum(out, flat.lo, out=out), flat.hi, out=out)
 
 
 def _within_leaves(out: np.ndarray, leaf: np.ndarray, how: str) -> np.ndarray:
@@ -229,25 +255,43 @@ def competition_ranks(scores: np.ndarray, decimals: int = TIE_DECIMALS) -> np.nd
 
     Scores equal to ``decimals`` decimals are ties (as :func:`award_eval.ranking.rank_scores`).
     A unit without a score (NaN) is ranked after every scored unit. Returns int32, m × units.
+
+    One argsort per row, unrounded (rounding is monotone, so this order also sorts the rounded
+    scores). Without ties the ranks are the inverse permutation; neighbours (in that order)
+    further apart than 2·10^-decimals never round to the same value, so only the few pairs
+    closer than that are rounded and compared, and a run of equal rounded scores shares the
+    best rank of the run.
     """
     s = np.asarray(scores, dtype=float)
     if np.isnan(s).any():
         s = np.where(np.isnan(s), -np.inf, s)
     m, units = s.shape
-    # sort once, unrounded (rounding is monotone, so this order also sorts the rounded scores);
-    # the order among tied scores does not matter
-    order = np.argsort(s, axis=1)[:, ::-1]
-    flat = (order + np.arange(0, m * units, units)[:, None]).ravel()
-    ordered = np.sort(s, axis=1)[:, ::-1]  # the same values as s[order], best first
-    with np.errstate(invalid="ignore"):
-        ordered = np.rint(ordered * 10.0 ** decimals)  # equal here ⇔ equal rounded to ``decimals``
-    new = np.empty((m, units), dtype=bool)
-    new[:, 0] = True
-    np.not_equal(ordered[:, 1:], ordered[:, :-1], out=new[:, 1:])
-    first = np.where(new, np.arange(1, units + 1, dtype=np.int32), np.int32(0))
-    np.maximum.accumulate(first, axis=1, out=first)
+    flat = np.argsort(s, axis=1)  # ascending: the best unit last
+    flat += np.arange(0, m * units, units)[:, None]  # positions in the flattened array
+    flat = flat.ravel()
+    value = np.empty((m, units), dtype=np.int32)
+    value[:] = np.arange(units, 0, -1, dtype=np.int32)  # the rank at each sorted position
+    if units > 1:
+        ordered = s.ravel()[flat].reshape(m, units)
+        with np.errstate(invalid="ignore"):  # -inf - -inf: NaN, a pair to compare
+            close = ~(np.diff(ordered, axis=1) > 2.0 * 10.0 ** -decimals)
+        r, p = np.nonzero(close)
+        if r.size:
+            scale = 10.0 ** decimals
+            with np.errstate(invalid="ignore"):
+                same = np.rint(ordered[r, p] * scale) == np.rint(ordered[r, p + 1] * scale)
+            r, p = r[same], p[same]
+        if r.size:
+            # a position tied with the next belongs to the next one's run: each run of tied
+            # positions takes the rank of the position just after it (the run's best)
+            f = r * units + p  # ascending
+            start = np.ones(f.size, dtype=bool)
+            np.not_equal(f[1:], f[:-1] + 1, out=start[1:])
+            run = np.cumsum(start) - 1
+            end = np.append(f[:-1][start[1:]], f[-1]) + 1  # the position after each run
+            value.ravel()[f] = value.ravel()[end[run]]
     ranks = np.empty(m * units, dtype=np.int32)
-    ranks[flat] = first.ravel()
+    ranks[flat] = value.ravel()
     return ranks.reshape(m, units)
 
 
