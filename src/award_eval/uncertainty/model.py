@@ -320,9 +320,9 @@ def histogram_quantiles(hist: np.ndarray, q: Sequence[float]) -> np.ndarray:
     return out
 
 
-def chunk_size(units: int, leaves: int = 1, budget: int = 1 << 19) -> int:
+def chunk_size(units: int, leaves: int = 1, budget: int = 1 << 20) -> int:
     """Samples per chunk so that an m × units array (times the leaves, for per-sample leaf values)
-    stays near ``budget`` numbers (4 MB): small enough to stay in cache."""
+    stays near ``budget`` numbers (8 MB): few enough chunks, bounded memory."""
     return max(1, budget // max(1, units * max(1, leaves)))
 
 

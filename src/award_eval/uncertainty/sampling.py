@@ -142,7 +142,7 @@ class JurySampling:
 
     @property
     def jurors(self) -> list[str]:
-        return sorted(set(self.scores["juror"].astype(str)))
+        return sorted(self.scores["juror"].astype(str).unique())
 
     @classmethod
     def coerce(cls, value: Any) -> "JurySampling | None":
