@@ -209,6 +209,26 @@ def flat_scores(eff: np.ndarray, flat: FlatLeaf) -> np.ndarray:
     return np.minimum(np.maximum(out, flat.lo, out=out), flat.hi, out=out)
 
 
+def flat_scores_with(eff: np.ndarray, flat: FlatLeaf, cols: Sequence[int], extra: np.ndarray,
+                     extra_cols: Sequence[int]) -> np.ndarray:
+    """:func:`flat_scores` where the leaves ``extra_cols`` take per-sample values ``extra``
+    (m × units × k, no gaps; e.g. a bootstrap of jurors) and ``flat`` holds the other leaves
+    ``cols``: their product plus the per-sample part."""
+    how = flat.how
+    e_rest, e_x = eff[:, cols], eff[:, extra_cols]
+    t = _transform(extra, how, np.ones(extra.shape, dtype=bool))
+    num = e_rest @ flat.t + np.einsum("muk,mk->mu", t, e_x)
+    out = _finish(num, eff.sum(axis=1, keepdims=True), how)
+    if how == "arithmetic":
+        return out
+    hits = np.einsum("muk,mk->mu", (extra == 0).astype(float), (e_x > 0).astype(float))
+    if flat.zero is not None:
+        hits += (e_rest > 0).astype(float) @ flat.zero
+    out[hits > 0] = 0.0  # a weighted 0 makes the mean 0
+    lo, hi = np.minimum(flat.lo, extra.min(axis=2)), np.maximum(flat.hi, extra.max(axis=2))
+    return np.minimum(np.maximum(out, lo, out=out), hi, out=out)
+
+
 def _within_leaves(out: np.ndarray, leaf: np.ndarray, how: str) -> np.ndarray:
     """Hold a geometric/harmonic mean's rounding within the unit's least and greatest leaf value
     (every aggregate is a mean of leaves, so it lies between them; exp∘log can overshoot 100)."""

@@ -25,6 +25,7 @@ from award_eval.uncertainty.model import (
     chunk_size,
     competition_ranks,
     flat_scores,
+    flat_scores_with,
     histogram_quantiles,
     method_label,
     rank_histogram,
@@ -173,6 +174,14 @@ def score_draws(tree: Tree, src: LeafSource, methods: Sequence, draws: Draws,
                     eff = tree.effective_weights({code: arr[rows] for code, arr in draws.weights.items()})
                 out[idx] = flat_scores(eff[idx], flat)
                 continue
+            if draws.counts is not None and isinstance(method, str) and src.rest_cols:
+                rest = src.flat_rest(b, method)
+                jury = src.bootstrap_block(draws.counts[rows][idx])
+                if rest is not None and not np.isnan(jury).any():
+                    if eff is None:
+                        eff = tree.effective_weights({code: arr[rows] for code, arr in draws.weights.items()})
+                    out[idx] = flat_scores_with(eff[idx], rest, src.rest_cols, jury, src.jury_cols)
+                    continue
             w = {code: arr[rows][idx] for code, arr in draws.weights.items()}
             if draws.counts is not None:
                 leaf = src.bootstrap(b, draws.counts[rows][idx])

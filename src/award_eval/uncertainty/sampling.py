@@ -196,6 +196,7 @@ class LeafSource:
             if not self.jury_cols:
                 raise ValueError("none of the jury scores' criteria is a column of the matrix "
                                  f"(matrix columns: {', '.join(tree.leaves)})")
+            self.rest_cols = [i for i in range(len(tree.leaves)) if i not in self.jury_cols]
             self.jurors = jury.jurors
             if len(self.jurors) < 2:
                 raise ValueError("varying the jurors needs at least 2 jurors")
@@ -314,6 +315,15 @@ class LeafSource:
         key = (norm, juror, how)
         if key not in self._flat:
             leaf = self.variant(norm, juror)
+            self._flat[key] = None if np.isnan(leaf).any() else FlatLeaf.of(leaf, how)
+        return self._flat[key]
+
+    def flat_rest(self, norm: int, how: str) -> FlatLeaf | None:
+        """The variant's columns other than the jury's prepared for one mean (the bootstrap
+        supplies the jury's per sample), or None if they have gaps."""
+        key = (norm, -2, how)
+        if key not in self._flat:
+            leaf = self.variant(norm, -1)[:, self.rest_cols]
             self._flat[key] = None if np.isnan(leaf).any() else FlatLeaf.of(leaf, how)
         return self._flat[key]
 
