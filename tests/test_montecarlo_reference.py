@@ -111,11 +111,13 @@ def test_same_seed_same_bytes(case):
 
 
 def test_competition_ranks_near_the_tie_precision():
-    """Pairs just inside and just outside 10^-9 apart, runs of ties, NaN: as rank_scores ranks them."""
+    """Pairs just inside and just outside 10^-9 apart, pairs 10^-14 either side of a rounding
+    boundary (closer than the sort key sees), negatives, runs of ties, NaN: as rank_scores ranks them."""
     rng = np.random.default_rng(2)
     rows = []
-    for _ in range(400):
-        row = rng.choice([10.0, 20.0, 30.0, 40.0], 12) + rng.choice([0.0, 3e-10, 9e-10, 1.6e-9, 2.5e-9, 1e-6], 12)
+    offsets = [0.0, 3e-10, 9e-10, 1.6e-9, 2.5e-9, 1e-6, 5e-10 - 1e-14, 5e-10 + 1e-14, 5e-10]
+    for _ in range(600):
+        row = rng.choice([10.0, 20.0, 30.0, -40.0], 12) + rng.choice(offsets, 12)
         row[rng.random(12) < 0.1] = np.nan
         rows.append(row)
     scores = np.array(rows)
