@@ -303,7 +303,8 @@ def competition_ranks(scores: np.ndarray, decimals: int = TIE_DECIMALS) -> np.nd
             with np.errstate(invalid="ignore"):
                 gap[wrong] = np.diff(ordered[wrong], axis=1)
         close = ~(gap > 2.0 * 10.0 ** -decimals)
-        r, p = np.nonzero(close)
+        at = np.flatnonzero(close)
+        r, p = np.divmod(at, units - 1)
         if r.size:
             scale = 10.0 ** decimals
             with np.errstate(invalid="ignore"):

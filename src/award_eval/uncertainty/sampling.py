@@ -191,7 +191,7 @@ class LeafSource:
         self.renormalised_cols = self._renormalised_columns()
         self.jury_cols: list[int] = []
         if jury is not None:
-            crits = set(jury.scores["criterion"].astype(str))
+            crits = set(jury.scores["criterion"].astype(str).unique())
             self.jury_cols = [i for i, c in enumerate(tree.leaves) if c in crits]
             if not self.jury_cols:
                 raise ValueError("none of the jury scores' criteria is a column of the matrix "
