@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from threadpoolctl import threadpool_limits
 
 from award_eval.i18n import t
 from award_eval.uncertainty.model import (
@@ -278,17 +279,19 @@ def monte_carlo(normalised: pd.DataFrame, framework: Any, *, n: int = 10_000, se
     winner_scores = np.empty(n)
     p_first = np.zeros(len(units))
     hist = np.zeros((len(units), len(units) + 1), dtype=np.int64)
-    for rows, scores in score_draws(tree, src, methods, draws):
-        r = competition_ranks(scores)
-        ranks[rows] = r
-        winner_scores[rows] = scores[:, winner]
-        hist += rank_histogram(r)
-        first = r == 1
-        tied = first.sum(axis=1)
-        if (tied == 1).all():
-            p_first += first.sum(axis=0)
-        else:  # a tie for first: each tied unit gets an equal share of the sample
-            p_first += (first / tied[:, None]).sum(axis=0)
+    # many small products: BLAS threads cost more than they give (and disturb a shared machine)
+    with threadpool_limits(1, user_api="blas"):
+        for rows, scores in score_draws(tree, src, methods, draws):
+            r = competition_ranks(scores)
+            ranks[rows] = r
+            winner_scores[rows] = scores[:, winner]
+            hist += rank_histogram(r)
+            first = r == 1
+            tied = first.sum(axis=1)
+            if (tied == 1).all():
+                p_first += first.sum(axis=0)
+            else:  # a tie for first: each tied unit gets an equal share of the sample
+                p_first += (first / tied[:, None]).sum(axis=0)
     p_first /= n
 
     summary = _summary(units, nominal_ranks, hist, p_first)
