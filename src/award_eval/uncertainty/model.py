@@ -136,12 +136,7 @@ class Tree:
             if method not in MEANS:
                 raise ValueError(f"aggregation {method!r} is not one of {', '.join(MEANS)} "
                                  "(the Monte Carlo analysis varies means)")
-            eff = self.effective_weights(weights)
-            t = _transform(leaf, method, np.ones(leaf.shape, dtype=bool))
-            out = _finish(eff @ t.T, eff.sum(axis=1, keepdims=True), method)
-            if method in POSITIVE_ONLY and (leaf == 0).any():  # a weighted 0 makes the mean 0
-                out[(eff > 0).astype(float) @ (leaf == 0).T.astype(float) > 0] = 0.0
-            return _within_leaves(out, leaf, method)
+            return flat_scores(self.effective_weights(weights), FlatLeaf.of(leaf, method))
         values: dict[str, np.ndarray] = {}
         for nd in self.nodes:
             how = method_for_level(method, nd.level)
@@ -181,6 +176,57 @@ class Tree:
             if nd.code == target:
                 return values[nd.code]
         raise KeyError(f"no aggregate {target!r} in the framework")
+
+
+@dataclass(frozen=True)
+class FlatLeaf:
+    """A gap-free units × leaves matrix prepared once for one mean, so that scoring many
+    samples is one matrix product: ``t`` the values the mean sums (x, ln x or 1/x; 0 where x is
+    0), ``zero`` (leaves × units, float) where x is 0 for a geometric/harmonic mean (None if
+    nowhere), ``lo``/``hi`` each unit's least and greatest leaf value."""
+
+    how: str
+    t: np.ndarray
+    zero: np.ndarray | None
+    lo: np.ndarray
+    hi: np.ndarray
+
+    @classmethod
+    def of(cls, leaf: np.ndarray, how: str) -> "FlatLeaf":
+        t = np.ascontiguousarray(_transform(leaf, how, np.ones(leaf.shape, dtype=bool)).T)
+        zero = (leaf == 0).T.astype(float) if how in POSITIVE_ONLY and (leaf == 0).any() else None
+        return cls(how, t, zero, leaf.min(axis=1), leaf.max(axis=1))
+
+
+def flat_scores(eff: np.ndarray, flat: FlatLeaf) -> np.ndarray:
+    """Top scores (m × units) from effective leaf weights (m × leaves) when one mean holds at
+    every level and no value is missing: the tree collapses to one weighted mean."""
+    out = _finish(eff @ flat.t, eff.sum(axis=1, keepdims=True), flat.how)
+    if flat.zero is not None:  # a weighted 0 makes the mean 0
+        out[(eff > 0).astype(float) @ flat.zero > 0] = 0.0
+    if flat.how == "arithmetic":
+        return out
+    return np.minimum(np.maximum(out, flat.lo, out=out), flat.hi, out=out)
+
+
+def flat_scores_with(eff: np.ndarray, flat: FlatLeaf, cols: Sequence[int], extra: np.ndarray,
+                     extra_cols: Sequence[int]) -> np.ndarray:
+    """:func:`flat_scores` where the leaves ``extra_cols`` take per-sample values ``extra``
+    (m × units × k, no gaps; e.g. a bootstrap of jurors) and ``flat`` holds the other leaves
+    ``cols``: their product plus the per-sample part."""
+    how = flat.how
+    e_rest, e_x = eff[:, cols], eff[:, extra_cols]
+    t = _transform(extra, how, np.ones(extra.shape, dtype=bool))
+    num = e_rest @ flat.t + np.einsum("muk,mk->mu", t, e_x)
+    out = _finish(num, eff.sum(axis=1, keepdims=True), how)
+    if how == "arithmetic":
+        return out
+    hits = np.einsum("muk,mk->mu", (extra == 0).astype(float), (e_x > 0).astype(float))
+    if flat.zero is not None:
+        hits += (e_rest > 0).astype(float) @ flat.zero
+    out[hits > 0] = 0.0  # a weighted 0 makes the mean 0
+    lo, hi = np.minimum(flat.lo, extra.min(axis=2)), np.maximum(flat.hi, extra.max(axis=2))
+    return np.minimum(np.maximum(out, lo, out=out), hi, out=out)
 
 
 def _within_leaves(out: np.ndarray, leaf: np.ndarray, how: str) -> np.ndarray:
@@ -229,26 +275,73 @@ def competition_ranks(scores: np.ndarray, decimals: int = TIE_DECIMALS) -> np.nd
 
     Scores equal to ``decimals`` decimals are ties (as :func:`award_eval.ranking.rank_scores`).
     A unit without a score (NaN) is ranked after every scored unit. Returns int32, m × units.
+
+    One argsort per row, unrounded (rounding is monotone, so this order also sorts the rounded
+    scores). Without ties the ranks are the inverse permutation; neighbours (in that order)
+    further apart than 2·10^-decimals never round to the same value, so only the few pairs
+    closer than that are rounded and compared, and a run of equal rounded scores shares the
+    best rank of the run.
     """
-    s = np.asarray(scores, dtype=float)
+    s = np.ascontiguousarray(scores, dtype=float)
     if np.isnan(s).any():
         s = np.where(np.isnan(s), -np.inf, s)
     m, units = s.shape
-    # sort once, unrounded (rounding is monotone, so this order also sorts the rounded scores);
-    # the order among tied scores does not matter
-    order = np.argsort(s, axis=1)[:, ::-1]
-    flat = (order + np.arange(0, m * units, units)[:, None]).ravel()
-    ordered = np.sort(s, axis=1)[:, ::-1]  # the same values as s[order], best first
-    with np.errstate(invalid="ignore"):
-        ordered = np.rint(ordered * 10.0 ** decimals)  # equal here ⇔ equal rounded to ``decimals``
-    new = np.empty((m, units), dtype=bool)
-    new[:, 0] = True
-    np.not_equal(ordered[:, 1:], ordered[:, :-1], out=new[:, 1:])
-    first = np.where(new, np.arange(1, units + 1, dtype=np.int32), np.int32(0))
-    np.maximum.accumulate(first, axis=1, out=first)
+    order = _sort_order(s)  # ascending: the best unit last
+    offset = np.arange(0, m * units, units)[:, None]  # row starts in the flattened array
+    flat = (order + offset).ravel()
+    value = np.empty((m, units), dtype=np.int32)
+    value[:] = np.arange(units, 0, -1, dtype=np.int32)  # the rank at each sorted position
+    if units > 1:
+        ordered = s.ravel()[flat].reshape(m, units)
+        with np.errstate(invalid="ignore"):  # -inf - -inf: NaN, a pair to compare
+            gap = np.diff(ordered, axis=1)
+            wrong = np.flatnonzero((gap < 0).any(axis=1))
+        if wrong.size:  # values closer than the sort key's precision, out of order: sort exactly
+            order[wrong] = np.argsort(s[wrong], axis=1)
+            flat = (order + offset).ravel()
+            ordered[wrong] = np.take_along_axis(s[wrong], order[wrong], axis=1)
+            with np.errstate(invalid="ignore"):
+                gap[wrong] = np.diff(ordered[wrong], axis=1)
+        close = ~(gap > 2.0 * 10.0 ** -decimals)
+        at = np.flatnonzero(close)
+        r, p = np.divmod(at, units - 1)
+        if r.size:
+            scale = 10.0 ** decimals
+            with np.errstate(invalid="ignore"):
+                same = np.rint(ordered[r, p] * scale) == np.rint(ordered[r, p + 1] * scale)
+            r, p = r[same], p[same]
+        if r.size:
+            # a position tied with the next belongs to the next one's run: each run of tied
+            # positions takes the rank of the position just after it (the run's best)
+            f = r * units + p  # ascending
+            start = np.ones(f.size, dtype=bool)
+            np.not_equal(f[1:], f[:-1] + 1, out=start[1:])
+            run = np.cumsum(start) - 1
+            end = np.append(f[:-1][start[1:]], f[-1]) + 1  # the position after each run
+            value.ravel()[f] = value.ravel()[end[run]]
     ranks = np.empty(m * units, dtype=np.int32)
-    ranks[flat] = first.ravel()
+    ranks[flat] = value.ravel()
     return ranks.reshape(m, units)
+
+
+def _sort_order(s: np.ndarray) -> np.ndarray:
+    """Each row's positions in ascending order (m × units, int64), nearly: one sort of int64 keys
+    (the float's bits made monotone, the lowest bits replaced by the position), which is faster
+    than an argsort. Values closer than ~10⁻¹³ of their size may come out swapped; the caller
+    checks the order on the float values and sorts those rows exactly."""
+    m, units = s.shape
+    if units > 4096:
+        return np.argsort(s, axis=1)
+    low = (1 << max(1, (units - 1).bit_length())) - 1
+    bits = s.view(np.int64)
+    key = bits >> 63  # -1 for a negative value, whose other bits then count down: flip them
+    key &= np.int64(0x7FFFFFFFFFFFFFFF)
+    key ^= bits
+    key &= ~np.int64(low)
+    key |= np.arange(units, dtype=np.int64)
+    key.sort(axis=1)
+    key &= np.int64(low)
+    return key
 
 
 def rank_histogram(ranks: np.ndarray) -> np.ndarray:
@@ -276,9 +369,9 @@ def histogram_quantiles(hist: np.ndarray, q: Sequence[float]) -> np.ndarray:
     return out
 
 
-def chunk_size(units: int, leaves: int = 1, budget: int = 1 << 19) -> int:
+def chunk_size(units: int, leaves: int = 1, budget: int = 1 << 20) -> int:
     """Samples per chunk so that an m × units array (times the leaves, for per-sample leaf values)
-    stays near ``budget`` numbers (4 MB): small enough to stay in cache."""
+    stays near ``budget`` numbers (8 MB): few enough chunks, bounded memory."""
     return max(1, budget // max(1, units * max(1, leaves)))
 
 

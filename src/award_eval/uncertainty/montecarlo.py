@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from threadpoolctl import threadpool_limits
 
 from award_eval.i18n import t
 from award_eval.uncertainty.model import (
@@ -24,6 +25,8 @@ from award_eval.uncertainty.model import (
     check_methods,
     chunk_size,
     competition_ranks,
+    flat_scores,
+    flat_scores_with,
     histogram_quantiles,
     method_label,
     rank_histogram,
@@ -146,25 +149,46 @@ def score_draws(tree: Tree, src: LeafSource, methods: Sequence, draws: Draws,
 
     Within a chunk the samples are grouped by their discrete settings (aggregation,
     normalisation, left-out juror): a loop over the few distinct settings, each group scored
-    for all its samples at once.
+    for all its samples at once. Where one mean holds at every level and the variant has no
+    gap, a group is one matrix product of its samples' effective leaf weights with the variant
+    prepared once for that mean (:meth:`LeafSource.flat`); otherwise the tree is walked.
     """
     units = len(src.units)
     per_sample = len(src.jury_cols) if draws.counts is not None else 1
     chunk = chunk or chunk_size(units, per_sample)
+    n_norm, n_jur = len(src.normalisations) + 1, (len(src.jurors) if src.jury is not None else 0) + 1
     for start in range(0, draws.n, chunk):
         rows = slice(start, min(start + chunk, draws.n))
-        keys = np.column_stack([draws.aggregation[rows], draws.normalisation[rows], draws.left_out[rows]])
-        out = np.empty((keys.shape[0], units))
-        uniq, inverse = np.unique(keys, axis=0, return_inverse=True)
-        inverse = inverse.reshape(-1)
-        for g, (a, b, c) in enumerate(uniq):
-            idx = np.flatnonzero(inverse == g)
+        # one integer per distinct setting; a stable sort gathers each group's samples in order
+        key = (draws.aggregation[rows] * n_norm + draws.normalisation[rows] + 1) * n_jur + draws.left_out[rows] + 1
+        order = np.argsort(key, kind="stable")
+        bounds = np.flatnonzero(np.diff(key[order])) + 1
+        out = np.empty((key.size, units))
+        eff = None
+        for idx in np.split(order, bounds):
+            k = int(key[idx[0]])
+            a, b, c = k // (n_norm * n_jur), (k // n_jur) % n_norm - 1, k % n_jur - 1
+            method = methods[a]
+            flat = src.flat(b, c, method) if draws.counts is None and isinstance(method, str) else None
+            if flat is not None:
+                if eff is None:
+                    eff = tree.effective_weights({code: arr[rows] for code, arr in draws.weights.items()})
+                out[idx] = flat_scores(eff[idx], flat)
+                continue
+            if draws.counts is not None and isinstance(method, str) and src.rest_cols:
+                rest = src.flat_rest(b, method)
+                jury = src.bootstrap_block(draws.counts[rows][idx])
+                if rest is not None and not np.isnan(jury).any():
+                    if eff is None:
+                        eff = tree.effective_weights({code: arr[rows] for code, arr in draws.weights.items()})
+                    out[idx] = flat_scores_with(eff[idx], rest, src.rest_cols, jury, src.jury_cols)
+                    continue
             w = {code: arr[rows][idx] for code, arr in draws.weights.items()}
             if draws.counts is not None:
-                leaf = src.bootstrap(int(b), draws.counts[rows][idx])
+                leaf = src.bootstrap(b, draws.counts[rows][idx])
             else:
-                leaf = src.variant(int(b), int(c))
-            out[idx] = tree.scores(leaf, w, methods[int(a)])
+                leaf = src.variant(b, c)
+            out[idx] = tree.scores(leaf, w, method)
         yield rows, out
 
 
@@ -255,17 +279,19 @@ def monte_carlo(normalised: pd.DataFrame, framework: Any, *, n: int = 10_000, se
     winner_scores = np.empty(n)
     p_first = np.zeros(len(units))
     hist = np.zeros((len(units), len(units) + 1), dtype=np.int64)
-    for rows, scores in score_draws(tree, src, methods, draws):
-        r = competition_ranks(scores)
-        ranks[rows] = r
-        winner_scores[rows] = scores[:, winner]
-        hist += rank_histogram(r)
-        first = r == 1
-        tied = first.sum(axis=1)
-        if (tied == 1).all():
-            p_first += first.sum(axis=0)
-        else:  # a tie for first: each tied unit gets an equal share of the sample
-            p_first += (first / tied[:, None]).sum(axis=0)
+    # many small products: BLAS threads cost more than they give (and disturb a shared machine)
+    with threadpool_limits(1, user_api="blas"):
+        for rows, scores in score_draws(tree, src, methods, draws):
+            r = competition_ranks(scores)
+            ranks[rows] = r
+            winner_scores[rows] = scores[:, winner]
+            hist += rank_histogram(r)
+            first = r == 1
+            tied = first.sum(axis=1)
+            if (tied == 1).all():
+                p_first += first.sum(axis=0)
+            else:  # a tie for first: each tied unit gets an equal share of the sample
+                p_first += (first / tied[:, None]).sum(axis=0)
     p_first /= n
 
     summary = _summary(units, nominal_ranks, hist, p_first)

@@ -25,7 +25,7 @@ from scipy import stats
 
 from award_eval.composite.scale import SCALE_MAPS, check_scale, scoring_pipeline
 import award_eval.jury as jury_mod
-from award_eval.uncertainty.model import Tree
+from award_eval.uncertainty.model import FlatLeaf, Tree
 
 WEIGHT_SCHEMES = ("dirichlet", "uniform")
 NO_WEIGHTS = (None, "none", "nominal", "fixed")
@@ -142,7 +142,7 @@ class JurySampling:
 
     @property
     def jurors(self) -> list[str]:
-        return sorted(set(self.scores["juror"].astype(str)))
+        return sorted(self.scores["juror"].astype(str).unique())
 
     @classmethod
     def coerce(cls, value: Any) -> "JurySampling | None":
@@ -186,18 +186,21 @@ class LeafSource:
         self.normalise_range = normalise_range
         self.jury = jury
         self._cache: dict[tuple[int, int], np.ndarray] = {}
+        self._blocks: dict[tuple[str, int], np.ndarray] = {}  # normalisation / juror blocks, built once
+        self._flat: dict[tuple[int, int, str], FlatLeaf | None] = {}
         self.renormalised_cols = self._renormalised_columns()
         self.jury_cols: list[int] = []
         if jury is not None:
-            crits = set(jury.scores["criterion"].astype(str))
+            crits = set(jury.scores["criterion"].astype(str).unique())
             self.jury_cols = [i for i, c in enumerate(tree.leaves) if c in crits]
             if not self.jury_cols:
                 raise ValueError("none of the jury scores' criteria is a column of the matrix "
                                  f"(matrix columns: {', '.join(tree.leaves)})")
+            self.rest_cols = [i for i in range(len(tree.leaves)) if i not in self.jury_cols]
             self.jurors = jury.jurors
             if len(self.jurors) < 2:
                 raise ValueError("varying the jurors needs at least 2 jurors")
-            self._prepare_bootstrap()
+            self._prepare_cube()
 
     # --- normalisation ------------------------------------------------------------------------
     def _renormalised_columns(self) -> list[int]:
@@ -240,36 +243,54 @@ class LeafSource:
 
     # --- jurors -------------------------------------------------------------------------------
     def _jury_block(self, left_out: int) -> np.ndarray:
-        """units × jury columns with juror ``left_out`` removed (-1: everyone)."""
+        """units × jury columns with juror ``left_out`` removed (-1: everyone). The mean is the
+        juror-weight vector (1 for each juror counted, 0 for the one left out) times the
+        per-juror sums over the same times the per-juror counts; other methods go through
+        :func:`award_eval.jury.criterion_scores`."""
+        if self.jury.method == "mean":
+            keep = np.ones((1, len(self.jurors)))
+            if left_out >= 0:
+                keep[0, left_out] = 0.0
+            return self._mean_of(keep, self._sums, self._counts)[0]
         scores = self.jury.scores
         if left_out >= 0:
             scores = scores[scores["juror"].astype(str) != self.jurors[left_out]]
         crits = [self.tree.leaves[i] for i in self.jury_cols]
         return self.jury.percent(scores, self.units, crits)
 
-    def _prepare_bootstrap(self) -> None:
-        """Each juror's scores on 0–100 (jurors × units × jury columns) and where they exist."""
-        if self.jury.resample != "bootstrap":
-            return
+    def _prepare_cube(self) -> None:
+        """Each juror's scores on 0–100 as jurors × (units · jury columns) arrays: the sum and the
+        count of their scores per cell (for the leave-one-out mean) and their mean with where
+        it exists (for the bootstrap, which draws jurors, each with their mean per cell)."""
         crits = [self.tree.leaves[i] for i in self.jury_cols]
         lo, hi = self.jury.scale_range
         given = self.jury.scores.dropna(subset=["score"])
-        cube = np.full((len(self.jurors), len(self.units), len(crits)), np.nan)
-        for j, name in enumerate(self.jurors):
-            mine = given[given["juror"].astype(str) == name]
-            wide = mine.pivot_table(index="nominee", columns="criterion", values="score", aggfunc="mean")
-            cube[j] = wide.reindex(index=self.units, columns=crits).to_numpy(dtype=float)
-        cube = (cube - lo) / (hi - lo) * 100.0
-        self._present = (~np.isnan(cube)).reshape(len(self.jurors), -1).astype(float)
-        self._filled = np.nan_to_num(cube, nan=0.0).reshape(len(self.jurors), -1)
+        j = pd.Index(self.jurors).get_indexer(given["juror"].astype(str))
+        u = self.units.get_indexer(given["nominee"])
+        c = pd.Index(crits).get_indexer(given["criterion"].astype(str))
+        ok = (u >= 0) & (c >= 0)
+        cells = len(self.units) * len(crits)
+        at = j[ok] * cells + u[ok] * len(crits) + c[ok]
+        percent = (given["score"].to_numpy(dtype=float)[ok] - lo) / (hi - lo) * 100.0
+        size = len(self.jurors) * cells
+        self._sums = np.bincount(at, weights=percent, minlength=size).reshape(len(self.jurors), cells)
+        self._counts = np.bincount(at, minlength=size).astype(float).reshape(len(self.jurors), cells)
+        self._present = (self._counts > 0).astype(float)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            self._filled = np.where(self._counts > 0, self._sums / np.maximum(self._counts, 1.0), 0.0)
 
-    def bootstrap_block(self, counts: np.ndarray) -> np.ndarray:
-        """m × units × jury columns: the mean over each sample's drawn jurors (with repeats)."""
-        num = counts @ self._filled
-        den = counts @ self._present
+    def _mean_of(self, counts: np.ndarray, values: np.ndarray, present: np.ndarray) -> np.ndarray:
+        """m × units × jury columns: Σ counts·values / Σ counts·present over the jurors (NaN
+        where no counted juror scored)."""
+        num = counts @ values
+        den = counts @ present
         with np.errstate(invalid="ignore", divide="ignore"):
             out = np.where(den > 0, num / den, np.nan)
         return out.reshape(counts.shape[0], len(self.units), len(self.jury_cols))
+
+    def bootstrap_block(self, counts: np.ndarray) -> np.ndarray:
+        """m × units × jury columns: the mean over each sample's drawn jurors (with repeats)."""
+        return self._mean_of(counts, self._filled, self._present)
 
     # --- variants -------------------------------------------------------------------------------
     def variant(self, norm: int = -1, juror: int = -1) -> np.ndarray:
@@ -277,11 +298,34 @@ class LeafSource:
         if key not in self._cache:
             leaf = self.base.copy()
             if norm >= 0:
-                leaf[:, self.renormalised_cols] = self._normalised_block(norm)
+                leaf[:, self.renormalised_cols] = self._block("norm", norm, self._normalised_block)
             if juror >= 0:
-                leaf[:, self.jury_cols] = self._jury_block(juror)
+                leaf[:, self.jury_cols] = self._block("juror", juror, self._jury_block)
             self._cache[key] = leaf
         return self._cache[key]
+
+    def _block(self, kind: str, i: int, make: Any) -> np.ndarray:
+        if (kind, i) not in self._blocks:
+            self._blocks[kind, i] = make(i)
+        return self._blocks[kind, i]
+
+    def flat(self, norm: int, juror: int, how: str) -> FlatLeaf | None:
+        """The variant prepared for one mean (:class:`~.model.FlatLeaf`), or None if it has gaps
+        (then the tree is walked level by level)."""
+        key = (norm, juror, how)
+        if key not in self._flat:
+            leaf = self.variant(norm, juror)
+            self._flat[key] = None if np.isnan(leaf).any() else FlatLeaf.of(leaf, how)
+        return self._flat[key]
+
+    def flat_rest(self, norm: int, how: str) -> FlatLeaf | None:
+        """The variant's columns other than the jury's prepared for one mean (the bootstrap
+        supplies the jury's per sample), or None if they have gaps."""
+        key = (norm, -2, how)
+        if key not in self._flat:
+            leaf = self.variant(norm, -1)[:, self.rest_cols]
+            self._flat[key] = None if np.isnan(leaf).any() else FlatLeaf.of(leaf, how)
+        return self._flat[key]
 
     def bootstrap(self, norm: int, counts: np.ndarray) -> np.ndarray:
         leaf = np.repeat(self.variant(norm, -1)[None, :, :], counts.shape[0], axis=0)
