@@ -90,7 +90,8 @@ def test_nomination_texts_are_escaped_in_html():
 def test_demo_round_is_a_funnel(framework, data):
     round_ = load_round(DEMO, framework, data)
     sizes = [(s.id, len(s.candidates)) for s in round_.stages]
-    assert sizes == [("nominated", 19), ("longlist", 8), ("shortlist", 4), ("winner", 1)]
+    assert sizes == [("nominated", 19), ("longlist", len(data.nominees)), ("shortlist", 4), ("winner", 1)]
+    assert "2062+2034+2039" in round_.stages[1].candidates  # the joint nominee is on the longlist
     assert set(round_.stages[1].candidates) == set(data.nominees["code"])
     # each stage's candidates are the previous stage's advancing set
     for before, after in zip(round_.stages, round_.stages[1:]):
@@ -187,9 +188,9 @@ def test_validate_rejects_a_bad_decision_file_in_one_line_exit_2(folder, capsys)
     assert "a candidate of stage 'shortlist'" in err
 
 
-def test_validate_prints_the_funnel(capsys):
+def test_validate_prints_the_funnel(capsys, data):
     assert cli.main(["validate", "--criteria", str(CRITERIA), "--data", str(DEMO)]) == 0
-    assert "Round: nominated 19 → longlist 8 → shortlist 4 → winner 1" in capsys.readouterr().out
+    assert f"Round: nominated 19 → longlist {len(data.nominees)} → shortlist 4 → winner 1" in capsys.readouterr().out
 
 
 def test_sheets_for_a_stage_list_its_candidates_only(tmp_path):
@@ -265,14 +266,17 @@ def test_demo_index_shows_the_funnel(demo_out):
     assert "Shortlist (4 candidates)" in english
 
 
-def test_demo_stage_report_shows_decisions_against_the_ranking_with_their_reason(demo_out):
+def test_demo_stage_report_shows_decisions_against_the_ranking_with_their_reason(demo_out, data):
     report = _soup(demo_out / "stage-longlist" / "report.html")
     assert report.find("h1").get_text(strip=True) == "Steg: Långlista"
     rows = report.select("table.ranking tr.against")
     assert [r.find_all("td")[1].get_text() for r in rows] == ["Värmdö", "Munkedal"]
     assert "juryn vill se dem på plats" in rows[1].get_text()
     ranking = pd.read_csv(demo_out / "stage-longlist" / "stage_ranking.csv", dtype={"code": str})
-    assert len(ranking) == 8 and ranking["advance"].sum() == 4
+    assert len(ranking) == len(data.nominees) and ranking["advance"].sum() == 4
+    joint = ranking.set_index("code").loc["2062+2034+2039"]  # on the longlist, not advancing, with its reason
+    assert joint["name"] == "Mora + Orsa + Älvdalen" and not joint["advance"]
+    assert "Ett lovande samarbete" in report.get_text(" ")
 
 
 def test_demo_longlist_and_profiles_show_nominations_and_preconditions(demo_out):
