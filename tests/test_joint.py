@@ -159,6 +159,30 @@ def test_validate_sheets_and_conflicts_take_a_joint_nominee(tmp_path, capsys):
     assert anna.count(JOINT) == 1
 
 
+def test_the_demo_joint_nominees_workbook_rows_exist_and_validate(tmp_path, framework, joint_data):
+    """Every juror's workbook lists the joint nominee (its members named); filled in from the demo's
+    scores, the workbooks read back complete, the joint nominee's scores the same as jury_scores.csv's."""
+    from award_eval import read_jury_scores, write_sheets
+    import openpyxl
+
+    from .test_sheets import fill_from_csv
+
+    books = write_sheets(framework, joint_data.nominees, joint_data.jurors, joint_data.conflicts, tmp_path)
+    assert len(books) == len(joint_data.jurors)
+    for book in books:
+        rows = list(openpyxl.load_workbook(book, read_only=True).worksheets[0].iter_rows(min_row=2, values_only=True))
+        own = [r for r in rows if r[0] == JOINT]
+        assert len(own) == len(framework.jury_criteria) and {r[1] for r in own} == {"Mora + Orsa + Älvdalen"}
+    fill_from_csv(books, DEMO / "jury_scores.csv")
+    scores = read_jury_scores(books, framework, joint_data.nominees, joint_data.conflicts, joint_data.jurors,
+                              require_complete=True)
+    pd.testing.assert_frame_equal(scores, joint_data.jury_scores)
+    assert (scores["nominee"] == JOINT).sum() == len(joint_data.jurors) * len(framework.jury_criteria)
+    res = cli.main(["validate", "--criteria", str(CRITERIA), "--data", str(DEMO), "--scores", *map(str, books),
+                    "--require-complete"])
+    assert res == 0
+
+
 def test_screening_places_the_joint_nominee_beside_the_municipalities(joint_data, framework):
     from award_eval import screening
     from award_eval.round import screening_beside

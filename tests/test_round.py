@@ -283,7 +283,7 @@ def test_demo_longlist_and_profiles_show_nominations_and_preconditions(demo_out)
     longlist = pd.read_csv(demo_out / "longlist" / "longlist.csv", dtype={"code": str})
     assert len(longlist) == 19 and longlist["expected"].notna().sum() == 18
     nominated = _soup(demo_out / "stage-nominated" / "report.html").get_text(" ")
-    assert "Mora + Orsa + Älvdalen" in nominated and "Ett lovande samarbete" in nominated
+    assert "Mora + Orsa + Älvdalen" in nominated and "Juryns urval" in nominated  # it advanced to the longlist
     text = _soup(demo_out / "longlist" / "report.html").get_text(" ")
     assert "Nomineringar" in text and "poäng över jämförbara kommuner" in text
     profile = _soup(demo_out / "profile-1430" / "report.html")
@@ -291,6 +291,41 @@ def test_demo_longlist_and_profiles_show_nominations_and_preconditions(demo_out)
     assert "Nomineringar" in headings and "Resultat givet förutsättningarna" in headings
     assert "Handläggningstiden har ungefär halverats." in profile.get_text(" ")
     assert "&amp; nattillsyn" in (demo_out / "profile-0181" / "report.html").read_text(encoding="utf-8")
+
+
+JOINT = "2062+2034+2039"
+MEMBERS = ("Mora (2062)", "Orsa (2034)", "Älvdalen (2039)")
+
+
+@pytest.mark.parametrize("folder_name, lang", [("overall", "sv"), ("overall-en", "en")])
+def test_demo_overall_ranking_has_the_joint_nominee_with_its_members_named(demo_out, folder_name, lang):
+    report = _soup(demo_out / folder_name / "report.html")
+    rows = [[td.get_text(" ", strip=True) for td in tr.find_all("td")] for tr in report.select("table.ranking tbody tr")]
+    names = [r[1] for r in rows]
+    ranking = pd.read_csv(demo_out / folder_name / "ranking.csv", dtype={"code": str})
+    assert JOINT in set(ranking["code"]) and names == list(ranking["name"])  # every nominee, in rank order
+    assert "Mora + Orsa + Älvdalen" in names
+    lead = " ".join(p.get_text(" ", strip=True) for p in report.select("p.lead"))
+    note = next(s for s in lead.split(". ") if "Mora + Orsa + Älvdalen" in s and "2062" in s)
+    assert all(m in note for m in MEMBERS) and ("gemensam nominering" if lang == "sv" else "joint nomination") in note
+
+
+def test_demo_joint_profile_names_its_members_and_shows_its_nominations_escaped(demo_out):
+    path = demo_out / "profile-2062-2034-2039" / "report.html"
+    profile = _soup(path)
+    assert profile.find("h1").get_text(strip=True) == "Profil: Mora + Orsa + Älvdalen"
+    text = profile.get_text(" ")
+    assert "gemensam nominering av Mora, Orsa, Älvdalen" in text and "(291 enheter)" in text  # beside the population
+    assert "hör till kommungruppen C9 Landsbygdskommuner med besöksnäring (21 kommuner)" in text  # its members' group
+    nominations = pd.read_csv(DEMO / "nominations.csv", comment="#", dtype=str)
+    own = nominations[nominations["code"] == JOINT]
+    assert len(own) == 2
+    for field in ("proudest", "effect", "lessons"):
+        assert all(value in text for value in own[field])
+    raw = path.read_text(encoding="utf-8")
+    assert "Gemensam IT-drift &amp; support" in raw and "Gemensam IT-drift & support" not in raw  # escaped
+    english = _soup(demo_out / "profile-2062-2034-2039-en" / "report.html").get_text(" ")
+    assert "joint nomination of Mora, Orsa, Älvdalen" in english and own["proudest"].iloc[0] in english
 
 
 def test_validate_before_the_jury_has_scored(folder, capsys):
