@@ -137,8 +137,12 @@ def test_demo_plan_runs_with_jobs_2_and_a_second_run_skips_everything(demo_cli_r
 
     src, first = demo_cli_run
     ids = [spec.id for spec in load_plan(DEMO_PLAN).evaluations]
-    assert len(ids) == 34 and {"overall", "jury", "screening", "uncertainty", "profile-0120", "longlist",
-                                "stage-shortlist", "longlist-en", "stage-shortlist-en"} <= set(ids)
+    n_nominees = len([ln for ln in (DEMO_PLAN.parent / "nominees.csv").read_text(encoding="utf-8").splitlines()
+                      if ln and not ln.startswith("#")]) - 1
+    assert len(ids) == 18 + 2 * n_nominees == 36  # 18 round evaluations, then two profiles per nominee
+    assert {"overall", "jury", "screening", "uncertainty", "profile-0120", "longlist", "stage-shortlist", "longlist-en",
+            "stage-shortlist-en", "stage-winner", "stage-winner-en", "profile-2062-2034-2039",
+            "profile-2062-2034-2039-en"} <= set(ids)
     assert first.returncode == 0, first.stderr[-3000:]
     assert f"{len(ids)} done, 0 unchanged (skipped), 0 failed" in first.stdout and "index.html" in first.stdout
     assert "award-eval:" in first.stderr and "eval" in first.stderr  # the progress bar

@@ -29,7 +29,8 @@ def test_register_matches_reference(shared_dir):
 
 def test_demo_data_is_flagged_synthetic(demo_data):
     assert demo_data.synthetic
-    assert len(demo_data.nominees) == 8
+    assert len(demo_data.nominees) == 9  # eight municipalities and one joint nominee
+    assert list(demo_data.joint["code"]) == ["2062+2034+2039"]
     # the declared conflict: that juror has no scores for that nominee
     c = demo_data.conflicts.iloc[0]
     scored = demo_data.jury_scores[(demo_data.jury_scores["juror"] == c["juror"])
@@ -88,7 +89,8 @@ def test_duplicate_score(demo_copy, framework):
     with (demo_copy / "jury_scores.csv").open("a", encoding="utf-8") as fh:
         fh.write("Anna Berg,0120,strategy,4,\n")
     msg = _error(demo_copy, framework)
-    assert "row 333" in msg and "already scored" in msg and "row 3" in msg
+    appended = len((demo_copy / "jury_scores.csv").read_text(encoding="utf-8").splitlines())  # the last row, 1-based
+    assert f"row {appended}" in msg and "already scored" in msg and "row 3" in msg
 
 
 def test_register_code_must_be_four_digits(demo_copy, framework):

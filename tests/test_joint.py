@@ -26,19 +26,28 @@ def framework():
     return load_framework(CRITERIA)
 
 
-def _folder(tmp_path: Path, line: str = f"{JOINT},Nominerade tillsammans", header: str | None = None) -> Path:
+def _folder(tmp_path: Path, line: str | None = None, header: str | None = None, scored: bool = True) -> Path:
+    """A copy of the demo (which has the joint nominee); ``line`` replaces its row in nominees.csv
+    (``None``: the row left out), ``header`` replaces the header (every other row gets an empty cell),
+    ``scored=False`` leaves its jury scores out."""
     folder = Path(shutil.copytree(DEMO, tmp_path / "demo"))
     path = folder / "nominees.csv"
-    text = path.read_text(encoding="utf-8")
+    lines = path.read_text(encoding="utf-8").splitlines()
+    assert sum(row.startswith(JOINT + ",") for row in lines) == 1  # the demo's joint nominee
+    rows = [row for row in lines if not row.startswith(JOINT + ",")]
     if header:
-        text = text.replace("code,motivation\n", header + "\n").replace("\n0", ",\n0").rstrip(",") 
-    path.write_text(text + line + "\n", encoding="utf-8")
+        rows = [rows[0], header] + [row + "," for row in rows[2:]]
+    path.write_text("\n".join(rows + ([line] if line is not None else [])) + "\n", encoding="utf-8")
+    if line is None or not scored:
+        scores = folder / "jury_scores.csv"
+        kept = [row for row in scores.read_text(encoding="utf-8").splitlines() if f",{JOINT}," not in row]
+        scores.write_text("\n".join(kept) + "\n", encoding="utf-8")
     return folder
 
 
 @pytest.fixture(scope="module")
-def joint_data(tmp_path_factory, framework):
-    return load_award_data(_folder(tmp_path_factory.mktemp("joint")), framework)
+def joint_data(framework):
+    return load_award_data(DEMO, framework)
 
 
 @pytest.mark.parametrize("rule, expected", [("sum", np.nan), ("mean", 2.0), ("min", 1.0), ("max", 3.0),
@@ -67,7 +76,7 @@ def test_a_joint_nominee_loads_with_its_members_named(joint_data):
 
 
 def test_a_given_name_keeps_the_members_named(tmp_path, framework):
-    folder = _folder(tmp_path, f"{JOINT},,Norra Dalarna", header="code,motivation,name")
+    folder = _folder(tmp_path, f"{JOINT},Nominerade tillsammans,Norra Dalarna", header="code,motivation,name")
     data = load_award_data(folder, framework)
     assert data.nominees.set_index("code").at[JOINT, "name"] == "Norra Dalarna (Mora + Orsa + Älvdalen)"
 
@@ -117,9 +126,12 @@ def test_combine_on_a_jury_criterion_is_refused(tmp_path):
         load_framework(path)
 
 
-def test_the_joint_nominee_is_ranked_beside_the_others_who_do_not_move(joint_data, framework):
-    plain = evaluate(framework, load_award_data(DEMO, framework)).ranking
-    joint = evaluate(framework, joint_data).ranking
+def test_the_joint_nominee_is_ranked_beside_the_others_who_do_not_move(tmp_path, framework):
+    """Open data is normalised on the register alone: adding the joint nominee (without jury scores,
+    which would change the jurors' bias correction) moves nobody else's score."""
+    plain = evaluate(framework, load_award_data(_folder(tmp_path), framework)).ranking
+    unscored = _folder(tmp_path / "unscored", f"{JOINT},Nominerade tillsammans", scored=False)
+    joint = evaluate(framework, load_award_data(unscored, framework)).ranking
     assert JOINT in set(joint["code"]) and len(joint) == len(plain) + 1
     same = joint[joint["code"] != JOINT].set_index("code")
     pd.testing.assert_series_equal(same["score"], plain.set_index("code")["score"].reindex(same.index))
@@ -128,7 +140,7 @@ def test_the_joint_nominee_is_ranked_beside_the_others_who_do_not_move(joint_dat
 
 
 def test_validate_sheets_and_conflicts_take_a_joint_nominee(tmp_path, capsys):
-    folder = _folder(tmp_path)
+    folder = _folder(tmp_path, f"{JOINT},Nominerade tillsammans", scored=False)
     with (folder / "conflicts.csv").open("a", encoding="utf-8") as fh:
         fh.write(f"Anna Berg,{JOINT},Bor i Orsa\n")
     assert cli.main(["validate", "--criteria", str(CRITERIA), "--data", str(folder)]) == 0
@@ -145,6 +157,30 @@ def test_validate_sheets_and_conflicts_take_a_joint_nominee(tmp_path, capsys):
     assert "Mora + Orsa + Älvdalen" in text("jury_carin-ek.xlsx")
     anna = text("jury_anna-berg.xlsx")  # recused: listed as a conflict, not to score
     assert anna.count(JOINT) == 1
+
+
+def test_the_demo_joint_nominees_workbook_rows_exist_and_validate(tmp_path, framework, joint_data):
+    """Every juror's workbook lists the joint nominee (its members named); filled in from the demo's
+    scores, the workbooks read back complete, the joint nominee's scores the same as jury_scores.csv's."""
+    from award_eval import read_jury_scores, write_sheets
+    import openpyxl
+
+    from .test_sheets import fill_from_csv
+
+    books = write_sheets(framework, joint_data.nominees, joint_data.jurors, joint_data.conflicts, tmp_path)
+    assert len(books) == len(joint_data.jurors)
+    for book in books:
+        rows = list(openpyxl.load_workbook(book, read_only=True).worksheets[0].iter_rows(min_row=2, values_only=True))
+        own = [r for r in rows if r[0] == JOINT]
+        assert len(own) == len(framework.jury_criteria) and {r[1] for r in own} == {"Mora + Orsa + Älvdalen"}
+    fill_from_csv(books, DEMO / "jury_scores.csv")
+    scores = read_jury_scores(books, framework, joint_data.nominees, joint_data.conflicts, joint_data.jurors,
+                              require_complete=True)
+    pd.testing.assert_frame_equal(scores, joint_data.jury_scores)
+    assert (scores["nominee"] == JOINT).sum() == len(joint_data.jurors) * len(framework.jury_criteria)
+    res = cli.main(["validate", "--criteria", str(CRITERIA), "--data", str(DEMO), "--scores", *map(str, books),
+                    "--require-complete"])
+    assert res == 0
 
 
 def test_screening_places_the_joint_nominee_beside_the_municipalities(joint_data, framework):
@@ -176,7 +212,7 @@ def test_a_joint_profile_is_beside_the_population_and_says_so(joint_data, framew
 def test_a_plan_id_for_a_joint_nominee(tmp_path):
     from award_eval.run.plan import load_plan
 
-    folder = _folder(tmp_path)
+    folder = DEMO
     plan = tmp_path / "plan.yaml"
     plan.write_text(f"award: x\ndefaults:\n  criteria: {CRITERIA}\n  data_dir: {folder}\nevaluations:\n"
                     f"  - id: 'profile-{{code}}'\n    notebook: {ROOT / 'notebooks' / 'profile.ipynb'}\n"

@@ -28,7 +28,9 @@ def test_the_pack_holds_the_index_and_the_reports_in_one_language(demo_run_dir):
                                     "ranking", "other"]  # … longlist, the three stages, uncertainty
     assert en[0].path.name == "index.en.html" and all(p.path.parent.name.endswith("-en") for p in en[1:])
     with_profiles = pack_parts(demo_run_dir, "sv", profiles=True)
-    assert sum(p.kind == "profile" for p in with_profiles) == 8
+    profiles = sorted((demo_run_dir).glob("profile-*[0-9]/report.html"))  # one Swedish profile per nominee
+    assert sum(p.kind == "profile" for p in with_profiles) == len(profiles) == 9
+    assert (demo_run_dir / "profile-2062-2034-2039" / "report.html") in profiles  # the joint nominee's
 
 
 @pytest.mark.skipif(find_chromium() is None or shutil.which("pdftoppm") is None,

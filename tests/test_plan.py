@@ -46,7 +46,8 @@ def error_of(path: Path) -> str:
     return message
 
 
-NOMINEES = ["0120", "0181", "0380", "0480", "1430", "1880", "2262", "2584"]
+#: The demo's nominees as plan ids spell them: the joint nominee 2062+2034+2039 with '-' for '+'.
+NOMINEES = ["0120", "0181", "0380", "0480", "1430", "1880", "2262", "2584", "2062-2034-2039"]
 
 
 def test_demo_plan_loads_with_absolute_paths():

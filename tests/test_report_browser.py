@@ -33,6 +33,7 @@ PAGES = [("index.html", "sv"), ("index.en.html", "en"),
          ("screening/report.html", "sv"), ("screening-en/report.html", "en"),
          ("uncertainty/report.html", "sv"), ("uncertainty-en/report.html", "en"),
          ("profile-0120/report.html", "sv"), ("profile-0120-en/report.html", "en"),
+         ("profile-2062-2034-2039/report.html", "sv"),  # the joint nominee's
          ("longlist/report.html", "sv"), ("longlist-en/report.html", "en"),
          ("stage-longlist/report.html", "sv"), ("stage-longlist-en/report.html", "en")]
 

@@ -22,10 +22,12 @@ def shuffled_scores(demo_data):
     """The demo's jury scores replaced by random rubric scores (seed 0): a case where standardising
     each juror over the nominees he scored makes the others' order depend on who is nominated."""
     rng = np.random.default_rng(0)
-    js = demo_data.jury_scores.copy()
+    joint = set(demo_data.joint["code"])  # the eight municipalities' scores only: the case found before the joint nominee
+    js = demo_data.jury_scores[~demo_data.jury_scores["nominee"].isin(joint)].copy()
     given = js["score"].notna()
     js.loc[given, "score"] = rng.integers(1, 6, given.sum()).astype(float)
-    return dataclasses.replace(demo_data, jury_scores=js)
+    return dataclasses.replace(demo_data, jury_scores=js, nominees=demo_data.nominees[~demo_data.nominees["code"].isin(joint)],
+                               joint=demo_data.joint.iloc[0:0])
 
 
 def test_per_juror_zscores_can_reverse_ranks(framework, shuffled_scores):

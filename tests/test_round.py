@@ -90,7 +90,8 @@ def test_nomination_texts_are_escaped_in_html():
 def test_demo_round_is_a_funnel(framework, data):
     round_ = load_round(DEMO, framework, data)
     sizes = [(s.id, len(s.candidates)) for s in round_.stages]
-    assert sizes == [("nominated", 19), ("longlist", 8), ("shortlist", 4), ("winner", 1)]
+    assert sizes == [("nominated", 19), ("longlist", len(data.nominees)), ("shortlist", 4), ("winner", 1)]
+    assert "2062+2034+2039" in round_.stages[1].candidates  # the joint nominee is on the longlist
     assert set(round_.stages[1].candidates) == set(data.nominees["code"])
     # each stage's candidates are the previous stage's advancing set
     for before, after in zip(round_.stages, round_.stages[1:]):
@@ -175,7 +176,7 @@ def test_a_decision_against_the_ranking_needs_a_reason(framework, folder):
     with pytest.raises(InputError) as exc:
         check_round(load_round(folder, framework, data), framework, data)
     message = str(exc.value)
-    assert "row 7" in message and "column 'reason'" in message and "1430 (advance yes, rank 5 of 8)" in message
+    assert "row 7" in message and "column 'reason'" in message and f"1430 (advance yes, rank 5 of {len(data.nominees)})" in message
 
 
 def test_validate_rejects_a_bad_decision_file_in_one_line_exit_2(folder, capsys):
@@ -187,9 +188,9 @@ def test_validate_rejects_a_bad_decision_file_in_one_line_exit_2(folder, capsys)
     assert "a candidate of stage 'shortlist'" in err
 
 
-def test_validate_prints_the_funnel(capsys):
+def test_validate_prints_the_funnel(capsys, data):
     assert cli.main(["validate", "--criteria", str(CRITERIA), "--data", str(DEMO)]) == 0
-    assert "Round: nominated 19 → longlist 8 → shortlist 4 → winner 1" in capsys.readouterr().out
+    assert f"Round: nominated 19 → longlist {len(data.nominees)} → shortlist 4 → winner 1" in capsys.readouterr().out
 
 
 def test_sheets_for_a_stage_list_its_candidates_only(tmp_path):
@@ -264,21 +265,24 @@ def test_demo_index_shows_the_funnel(demo_out):
     assert "Shortlist (4 candidates)" in english
 
 
-def test_demo_stage_report_shows_decisions_against_the_ranking_with_their_reason(demo_out):
+def test_demo_stage_report_shows_decisions_against_the_ranking_with_their_reason(demo_out, data):
     report = _soup(demo_out / "stage-longlist" / "report.html")
     assert report.find("h1").get_text(strip=True) == "Steg: Långlista"
     rows = report.select("table.ranking tr.against")
     assert [r.find_all("td")[1].get_text() for r in rows] == ["Värmdö", "Munkedal"]
     assert "juryn vill se dem på plats" in rows[1].get_text()
     ranking = pd.read_csv(demo_out / "stage-longlist" / "stage_ranking.csv", dtype={"code": str})
-    assert len(ranking) == 8 and ranking["advance"].sum() == 4
+    assert len(ranking) == len(data.nominees) and ranking["advance"].sum() == 4
+    joint = ranking.set_index("code").loc["2062+2034+2039"]  # on the longlist, not advancing, with its reason
+    assert joint["name"] == "Mora + Orsa + Älvdalen" and not joint["advance"]
+    assert "Ett lovande samarbete" in report.get_text(" ")
 
 
 def test_demo_longlist_and_profiles_show_nominations_and_preconditions(demo_out):
     longlist = pd.read_csv(demo_out / "longlist" / "longlist.csv", dtype={"code": str})
     assert len(longlist) == 19 and longlist["expected"].notna().sum() == 19
     nominated = _soup(demo_out / "stage-nominated" / "report.html").get_text(" ")
-    assert "Mora + Orsa + Älvdalen" in nominated and "Ett lovande samarbete" in nominated
+    assert "Mora + Orsa + Älvdalen" in nominated and "Juryns urval" in nominated  # it advanced to the longlist
     text = _soup(demo_out / "longlist" / "report.html").get_text(" ")
     assert "Nomineringar" in text and "poäng över jämförbara kommuner" in text
     profile = _soup(demo_out / "profile-1430" / "report.html")
@@ -286,6 +290,41 @@ def test_demo_longlist_and_profiles_show_nominations_and_preconditions(demo_out)
     assert "Nomineringar" in headings and "Resultat givet förutsättningarna" in headings
     assert "Handläggningstiden har ungefär halverats." in profile.get_text(" ")
     assert "&amp; nattillsyn" in (demo_out / "profile-0181" / "report.html").read_text(encoding="utf-8")
+
+
+JOINT = "2062+2034+2039"
+MEMBERS = ("Mora (2062)", "Orsa (2034)", "Älvdalen (2039)")
+
+
+@pytest.mark.parametrize("folder_name, lang", [("overall", "sv"), ("overall-en", "en")])
+def test_demo_overall_ranking_has_the_joint_nominee_with_its_members_named(demo_out, folder_name, lang):
+    report = _soup(demo_out / folder_name / "report.html")
+    rows = [[td.get_text(" ", strip=True) for td in tr.find_all("td")] for tr in report.select("table.ranking tbody tr")]
+    names = [r[1] for r in rows]
+    ranking = pd.read_csv(demo_out / folder_name / "ranking.csv", dtype={"code": str})
+    assert JOINT in set(ranking["code"]) and names == list(ranking["name"])  # every nominee, in rank order
+    assert "Mora + Orsa + Älvdalen" in names
+    lead = " ".join(p.get_text(" ", strip=True) for p in report.select("p.lead"))
+    note = next(s for s in lead.split(". ") if "Mora + Orsa + Älvdalen" in s and "2062" in s)
+    assert all(m in note for m in MEMBERS) and ("gemensam nominering" if lang == "sv" else "joint nomination") in note
+
+
+def test_demo_joint_profile_names_its_members_and_shows_its_nominations_escaped(demo_out):
+    path = demo_out / "profile-2062-2034-2039" / "report.html"
+    profile = _soup(path)
+    assert profile.find("h1").get_text(strip=True) == "Profil: Mora + Orsa + Älvdalen"
+    text = profile.get_text(" ")
+    assert "gemensam nominering av Mora, Orsa, Älvdalen" in text and "(291 enheter)" in text  # beside the population
+    assert "hör till kommungruppen C9 Landsbygdskommuner med besöksnäring (21 kommuner)" in text  # its members' group
+    nominations = pd.read_csv(DEMO / "nominations.csv", comment="#", dtype=str)
+    own = nominations[nominations["code"] == JOINT]
+    assert len(own) == 2
+    for field in ("proudest", "effect", "lessons"):
+        assert all(value in text for value in own[field])
+    raw = path.read_text(encoding="utf-8")
+    assert "Gemensam IT-drift &amp; support" in raw and "Gemensam IT-drift & support" not in raw  # escaped
+    english = _soup(demo_out / "profile-2062-2034-2039-en" / "report.html").get_text(" ")
+    assert "joint nomination of Mora, Orsa, Älvdalen" in english and own["proudest"].iloc[0] in english
 
 
 def test_validate_before_the_jury_has_scored(folder, capsys):

@@ -91,7 +91,7 @@ def test_evaluate_demo(framework, demo_data):
     r = result.ranking
     assert list(r.columns[:4]) == ["rank", "code", "name", "score"]
     assert list(r.columns[4:]) == [p.id for p in framework.pillars]
-    assert r["rank"].min() == 1 and len(r) == 8 and set(r["code"]) == set(demo_data.nominees["code"])
+    assert r["rank"].min() == 1 and len(r) == 9 and set(r["code"]) == set(demo_data.nominees["code"])
     assert r["score"].is_monotonic_decreasing
     # the index is the equally weighted mean of the pillars (all pillar weights are 1)
     assert np.allclose(r["score"], r[[p.id for p in framework.pillars]].mean(axis=1))

@@ -56,7 +56,7 @@ def test_scores_sheet_rows_headers_and_anchors(demo_books, framework, demo):
     assert header[:5] == [HEADERS[k] for k in ("nominee", "name", "criterion", "criterion_label", "anchors")]
     assert header[5] == "Poäng / Score (1–5)" and header[6] == "Kommentar / Comment"
     rows = list(ws.iter_rows(min_row=2, values_only=True))
-    assert len(rows) == 8 * 6  # every nominee × jury criterion
+    assert len(rows) == len(demo.nominees) * len(framework.jury_criteria)  # every nominee × jury criterion
     assert [r[0] for r in rows[::6]] == list(demo.nominees["code"])  # codes kept as text, with zeros
     assert [r[2] for r in rows[:6]] == framework.jury_criteria
     first = rows[0]
@@ -69,14 +69,14 @@ def test_score_drop_down_is_limited_to_the_scale(demo_books):
     ws = load_workbook(demo_books[0])[SCORES_SHEET]
     (dv,) = ws.data_validations.dataValidation
     assert (dv.type, dv.formula1, dv.showErrorMessage, dv.allow_blank) == ("list", '"1,2,3,4,5"', True, True)
-    assert str(dv.sqref) == "F2:F49"
+    assert str(dv.sqref) == f"F2:F{ws.max_row}" and ws.max_row == 1 + 9 * 6  # every score cell, every nominee × criterion
     assert ws.protection.sheet and not ws["F2"].protection.locked and ws["A2"].protection.locked
 
 
 def test_recused_nominee_left_out_and_listed(demo_books):
     wb = load_workbook(next(p for p in demo_books if p.name == "jury_bjorn-lind.xlsx"))
     codes = [r[0] for r in wb[SCORES_SHEET].iter_rows(min_row=2, values_only=True)]
-    assert len(codes) == 7 * 6 and "2262" not in codes
+    assert len(codes) == (9 - 1) * 6 and "2262" not in codes  # nine nominees, one recused
     assert [c.value for c in wb[CONFLICTS_SHEET][2]] == ["2262", "Timrå", "Tidigare anställd i kommunen"]
     other = load_workbook(demo_books[0])[CONFLICTS_SHEET]
     assert other["A3"].value.startswith("Inget anmält jäv")
@@ -114,7 +114,8 @@ def test_unfilled_workbooks_read_as_all_missing(demo_books, framework, demo, dem
     scores = read_jury_scores(demo_books, framework, demo.nominees, demo.conflicts, demo_jurors)
     assert scores.empty
     missing = completeness(scores, framework, demo.nominees, demo_jurors, demo.conflicts)
-    assert len(missing) == 7 * 8 * 6 - 6  # all but Björn Lind × 2262
+    assert len(missing) == len(demo_jurors) * len(demo.nominees) * len(framework.jury_criteria) - 6  # all but Björn Lind × 2262
+    assert (missing["nominee"] == "2062+2034+2039").sum() == len(demo_jurors) * len(framework.jury_criteria)
 
 
 def fill_from_csv(paths: list[Path], csv_path: Path) -> None:
@@ -139,7 +140,8 @@ def test_round_trip_with_the_demo_jury(tmp_path, framework, demo, demo_jurors):
                                   require_complete=True)
     from_csv = read_jury_scores(DEMO / "jury_scores.csv", framework, demo.nominees, demo.conflicts,
                                 demo_jurors, require_complete=True)
-    assert len(from_csv) == 330
+    owed = (len(demo_jurors) * len(demo.nominees) - len(demo.conflicts)) * len(framework.jury_criteria)
+    assert len(from_csv) == owed  # complete: every juror × nominee not recused × jury criterion
     pd.testing.assert_frame_equal(from_books, from_csv)
     pd.testing.assert_frame_equal(from_csv, demo.jury_scores)  # load_award_data reads it the same way
     for method in METHODS:

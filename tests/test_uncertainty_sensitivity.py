@@ -229,7 +229,9 @@ def test_award_inputs_give_the_evaluations_ranking(award):
     nominal = mc.summary["nominal"]
     expected = result.ranking.set_index("code")["rank"]
     assert nominal.to_dict() == expected.reindex(nominal.index).to_dict()
-    assert len(inputs.raw) == 290 and inputs.jury.resample == "leave_one_out"
+    # the register's 290 municipalities, then the joint nominee's row (scored beside them, never fitted on)
+    assert list(inputs.raw.index) == list(data.register["code"]) + list(data.joint["code"]) and len(data.joint) == 1
+    assert inputs.jury.resample == "leave_one_out"
     assert set(mc.settings["jurors"].cat.categories) == {f"without {j}" for j in sorted(data.jury_scores["juror"].unique())}
     assert inputs.per_point["strategy"] == pytest.approx(0.04)  # 4 rubric steps over 100 points
 

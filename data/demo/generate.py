@@ -66,7 +66,7 @@ def main() -> None:
     for code in nominee_codes:
         latent[code] = abs(latent[code]) + 0.8 + rng.normal(0, 0.3)
 
-    _write(HERE / "nominees.csv", ["code", "motivation"], [[c, note] for c, note in NOMINEES])
+    _write(HERE / "nominees.csv", ["code", "motivation"], [[c, note] for c, note in NOMINEES + [(JOINT, JOINT_MOTIVATION)]])
     _write(HERE / "conflicts.csv", ["juror", "nominee", "reason"], [list(c) for c in CONFLICTS])
     _write(HERE / "jurors.csv", ["juror", "email"],
            [[j, j.lower().replace(" ", ".").translate(str.maketrans("åäöé", "aaoe")) + "@example.org"] for j in JURORS])
@@ -85,6 +85,7 @@ def main() -> None:
                 score = int(np.clip(np.rint(quality[crit] + severity[juror] + rng.normal(0, 0.5)), 1, 5))
                 comment = COMMENTS[score][int(rng.integers(len(COMMENTS[score])))]
                 rows.append([juror, code, crit, score, comment])
+    rows += joint_scores(register, latent, jury_criteria, severity)
     _write(HERE / "jury_scores.csv", ["juror", "nominee", "criterion", "score", "comment"], rows)
 
     # open indicators for all 290 municipalities, two years, ~3 % missing
@@ -107,6 +108,24 @@ def main() -> None:
     _write(HERE / "covariates.csv", ["code", "population", "density", "tax_capacity"], covariates(register, latent))
     write_round(register, latent, nominee_codes)
     print(f"wrote synthetic demo data to {HERE}")
+
+
+def joint_scores(register: list[dict], latent: dict[str, float], jury_criteria: list[str],
+                 severity: dict[str, float]) -> list[list[object]]:
+    """Every juror's scores and comments for the joint nominee: its quality is its members' mean
+    latent level plus a nominee's lift. Drawn from a generator of their own (SEED + 3), so adding
+    the joint nominee left the single nominees' scores and every indicator value unchanged."""
+    rng = np.random.default_rng(SEED + 3)
+    level = float(np.mean([latent[c] for c in JOINT.split("+")]))
+    level = abs(level) + 0.8 + rng.normal(0, 0.3)
+    quality = {c: 3.0 + 0.9 * level - 1.0 + rng.normal(0, 0.6) for c in jury_criteria}
+    rows = []
+    for juror in JURORS:
+        for crit in jury_criteria:
+            score = int(np.clip(np.rint(quality[crit] + severity[juror] + rng.normal(0, 0.5)), 1, 5))
+            comment = COMMENTS[score][int(rng.integers(len(COMMENTS[score])))]
+            rows.append([juror, JOINT, crit, score, comment])
+    return rows
 
 
 #: Rough size of a municipality by SKR group (log10 of population): big cities to rural ones.
@@ -161,6 +180,7 @@ JOINT_NOMINATIONS = [
     ("Medarbetare i kommunen", "Gemensam IT-drift & support i norra Dalarna", "Färre avbrott och snabbare hjälp.",
      "Börja i verksamhetens behov, inte i tekniken.", "2026-02-21"),
 ]
+JOINT_MOTIVATION = "Nominerade tillsammans för en gemensam e-tjänsteplattform i norra Dalarna"
 JOINT_REASON = "Ett lovande samarbete; effekterna för invånarna syns ännu inte i underlaget"
 LONGLIST_REASON = "Juryns urval: tydliga resultat och lärdomar i nomineringarna"
 NOT_LONGLIST_REASON = "Nomineringen visar ännu inte tillräckligt med effekter"
@@ -168,7 +188,8 @@ NOT_LONGLIST_REASON = "Nomineringen visar ännu inte tillräckligt med effekter"
 DECISIONS = {
     "longlist": [("0120", "no", "Starkt, men Munkedal visar mer givet sina förutsättningar"), ("0181", "yes", ""),
                  ("0380", "yes", ""), ("0480", "no", ""), ("1430", "yes", "Stora effekter för en liten kommun; "
-                 "juryn vill se dem på plats"), ("1880", "yes", ""), ("2262", "no", ""), ("2584", "no", "")],
+                 "juryn vill se dem på plats"), ("1880", "yes", ""), ("2262", "no", ""), ("2584", "no", ""),
+                 (JOINT, "no", JOINT_REASON)],
     "shortlist": [("0181", "yes", ""), ("0380", "no", ""), ("1430", "no", ""), ("1880", "no", "")],
 }
 
@@ -192,7 +213,7 @@ def write_round(register: list[dict], latent: dict[str, float], nominee_codes: l
     decisions = HERE / "decisions"
     decisions.mkdir(exist_ok=True)
     nominated = [[c, "yes" if c in nominee_codes else "no", LONGLIST_REASON if c in nominee_codes else NOT_LONGLIST_REASON]
-                 for c in sorted(nominee_codes + extra)] + [[JOINT, "no", JOINT_REASON]]
+                 for c in sorted(nominee_codes + extra)] + [[JOINT, "yes", LONGLIST_REASON]]
     _write(decisions / "nominated.csv", ["code", "advance", "reason"], nominated)
     for stage, rows in DECISIONS.items():
         _write(decisions / f"{stage}.csv", ["code", "advance", "reason"], [list(r) for r in rows])

@@ -26,6 +26,7 @@ from award_eval.criteria import Framework
 from award_eval.data import AwardData, latest_values
 from award_eval.errors import InputError
 from award_eval.evaluation import Result, Settings, evaluate, population_scores
+from award_eval.joint import is_joint
 from award_eval.ranking import rank_scores
 from award_eval.uncertainty import confidence
 
@@ -225,8 +226,9 @@ def summary_sentences(profile: Profile, framework: Framework, lang: str = "sv") 
 
     p, pos = profile, profile.position
     group = skr_group_name(p.skr_group, lang)  # type: ignore[arg-type]
+    municipalities = max(pos.group_n - (1 if is_joint(p.code) else 0), 0)  # a joint nominee is beside its group, not one of it
     out = [t("profile.summary.group", lang, name=p.name, code=p.code, county=p.county, group=group,
-             group_n=fmt_int(pos.group_n, lang))]
+             group_n=fmt_int(municipalities, lang))]
     if p.overall:
         o = p.overall
         out.append(t("profile.summary.nominee", lang, name=p.name, rank=o["rank"], n=o["n"],

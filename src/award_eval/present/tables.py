@@ -369,6 +369,24 @@ def ranking_sentences(result: Result, n_jurors: int | None = None, lang: Lang = 
                      runners=joiner.join(runners)))
     else:
         out.append(t("ranking.sentence.wins", lang, name=first["name"].iloc[0], score=score))
+    return out + joint_sentences(result, lang)
+
+
+def joint_sentences(result: Result, lang: Lang = "sv") -> list[str]:
+    """One sentence per joint nominee in the ranking, naming its members (name and code): a joint
+    nominee's name alone does not say which municipalities it stands for, nor how it was scored."""
+    data = result.extra.get("data")
+    if data is None or not len(data.joint):
+        return []
+    names = data.register.set_index("code")["name"]
+    joint = data.joint.set_index("code")
+    joiner = t("ranking.sentence.and", lang)
+    out = []
+    for code, name in zip(result.ranking["code"], result.ranking["name"]):
+        if code in joint.index:
+            parts = [f"{names[c]} ({c})" for c in joint.at[code, "members"]]
+            members = ", ".join(parts[:-1]) + joiner + parts[-1]
+            out.append(t("ranking.sentence.joint", lang, name=name, members=members))
     return out
 
 

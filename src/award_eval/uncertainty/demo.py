@@ -62,7 +62,8 @@ def demo_inputs(framework: Framework, data: AwardData, *, normalisation: str = "
     matrix.columns.name = None
 
     ids = framework.indicator_criteria
-    raw = latest_values(data.indicators, year).reindex(columns=ids).reindex(data.register["code"])
+    joint = [c for c in data.joint["code"] if c in set(nominees)]  # beside the register, as evaluate scores them
+    raw = latest_values(data.indicators, year).reindex(columns=ids).reindex(list(data.register["code"]) + joint)
     raw.index.name = "code"
     raw.columns.name = None
 
@@ -78,7 +79,7 @@ def demo_inputs(framework: Framework, data: AwardData, *, normalisation: str = "
             per_point[node.id] = (scale.max - scale.min) / 100.0
             unit_names[node.id] = t("uncertainty.unit.rubric_steps", lang)
         else:
-            col = raw[node.id].astype(float)
+            col = raw[node.id].reindex(data.register["code"]).astype(float)
             span = col.max() - col.min()
             lo, hi = settings.normalise_range
             per_point[node.id] = (span / (hi - lo) * node.sign) if normalisation == "minmax" and span > 0 else np.nan

@@ -25,6 +25,7 @@ from scipy import stats
 
 from award_eval.composite.scale import SCALE_MAPS, check_scale, scoring_pipeline
 import award_eval.jury as jury_mod
+from award_eval.joint import is_joint
 from award_eval.uncertainty.model import FlatLeaf, Tree
 
 WEIGHT_SCHEMES = ("dirichlet", "uniform")
@@ -235,8 +236,12 @@ class LeafSource:
             directions = fw.directions.reindex(names).to_dict()
             targets = fw.targets.reindex(names)
         norm = scoring_pipeline(method, directions, self.normalise_range, targets=targets)
+        if self.raw is not None:  # a joint nominee's row is scored beside the population, never fitted on (as evaluate)
+            reference_fit = reference.loc[[not is_joint(c) for c in reference.index]]
+        else:
+            reference_fit = reference
         try:
-            norm.fit(reference)
+            norm.fit(reference_fit)
         except ValueError as exc:
             raise ValueError(f"re-normalising with {method!r}: {exc}") from None
         return norm.transform(reference.loc[self.units]).to_numpy(dtype=float)
