@@ -92,10 +92,9 @@ def test_demo_longlist_gives_the_joint_nominee_an_expectation(framework):
 
 @pytest.fixture
 def joint_folder(tmp_path):
-    """The demo with the joint nominee among the nominees (nominees.csv)."""
+    """A copy of the demo, which has the joint nominee among the nominees (nominees.csv)."""
     folder = Path(shutil.copytree(DEMO, tmp_path / "demo"))
-    with (folder / "nominees.csv").open("a", encoding="utf-8") as f:
-        f.write(f"{JOINT},Nominerad för samverkan i Övre Dalarna\n")
+    assert JOINT in (folder / "nominees.csv").read_text(encoding="utf-8")
     return folder
 
 

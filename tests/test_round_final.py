@@ -81,8 +81,8 @@ def test_an_undecided_final_stage_says_so(framework, folder):
 
 def test_other_stages_show_their_ranking_and_decisions(framework):
     parts, table, text = _parts(framework, DEMO, "longlist")
-    assert text.startswith("Långlista 8 kandidater; 4 går vidare; 2 beslut går mot rangordningen")
-    assert len(table) == 8 and isinstance(parts[-1], Table)
+    assert text.startswith("Långlista 9 kandidater; 4 går vidare; 2 beslut går mot rangordningen")  # the joint nominee too
+    assert len(table) == 9 and isinstance(parts[-1], Table)
 
 
 # --- a bad decision file stops `award-eval run` before anything runs --------------------------------------

@@ -19,6 +19,7 @@ from award_eval.criteria import Framework
 from award_eval.data import AwardData, latest_values
 from award_eval.evaluation import Settings, indicator_scores, jury_scores
 from award_eval.i18n import t
+from award_eval.joint import is_joint
 from award_eval.uncertainty.sampling import JurySampling
 
 
@@ -62,8 +63,9 @@ def demo_inputs(framework: Framework, data: AwardData, *, normalisation: str = "
     matrix.columns.name = None
 
     ids = framework.indicator_criteria
-    joint = [c for c in data.joint["code"] if c in set(nominees)]  # beside the register, as evaluate scores them
-    raw = latest_values(data.indicators, year).reindex(columns=ids).reindex(list(data.register["code"]) + joint)
+    register = list(data.register["code"])  # a joint profile's data has its joint nominee in the register already
+    joint = [c for c in data.joint["code"] if c in set(nominees) and c not in set(register)]
+    raw = latest_values(data.indicators, year).reindex(columns=ids).reindex(register + joint)  # beside, as evaluate
     raw.index.name = "code"
     raw.columns.name = None
 
@@ -79,7 +81,7 @@ def demo_inputs(framework: Framework, data: AwardData, *, normalisation: str = "
             per_point[node.id] = (scale.max - scale.min) / 100.0
             unit_names[node.id] = t("uncertainty.unit.rubric_steps", lang)
         else:
-            col = raw[node.id].reindex(data.register["code"]).astype(float)
+            col = raw[node.id].reindex([c for c in register if not is_joint(c)]).astype(float)  # the municipalities' span
             span = col.max() - col.min()
             lo, hi = settings.normalise_range
             per_point[node.id] = (span / (hi - lo) * node.sign) if normalisation == "minmax" and span > 0 else np.nan
