@@ -442,9 +442,10 @@ class _LocalExecutor:
     name = "local"
 
     def __init__(self, ctx: RunContext, out_dir: Path, kernel: str, jobs: int, timeout: float | None,
-                 kernel_start: str, warmup: Any, pool: Any = None) -> None:
+                 kernel_start: str, warmup: Any, pool: Any = None, shared: bool = True) -> None:
         self.ctx, self.out_dir, self.timeout = ctx, out_dir, timeout
-        self.pool = pool if pool is not None else _new_pool(kernel, jobs, kernel_start, warmup)
+        self.pool = pool if pool is not None else _new_pool(kernel, jobs, kernel_start, warmup,
+                                                            shared_env(out_dir, shared))
         # ``jobs`` notebooks execute at once (one kernel each); twice as many threads, so that while
         # one renders its report (in this process) the next one's kernel is already at work
         self.slots = threading.BoundedSemaphore(jobs)
@@ -486,10 +487,22 @@ class _LocalExecutor:
         self.pool.close()
 
 
-def _new_pool(kernel: str, size: int, kernel_start: str, warmup: Any) -> Any:
+def _new_pool(kernel: str, size: int, kernel_start: str, warmup: Any, env: dict[str, str] | None = None) -> Any:
     from award_eval.run.kernels import WARMUP, KernelPool
 
-    return KernelPool(kernel, size=size, method=kernel_start, warmup=WARMUP if warmup is None else warmup)
+    return KernelPool(kernel, size=size, method=kernel_start, warmup=WARMUP if warmup is None else warmup,
+                      env=env)
+
+
+#: The folder, inside ``--out``, of the run's shared precomputation (:mod:`award_eval.shared`).
+SHARED_DIR = ".shared"
+
+
+def shared_env(out_dir: Path, shared: bool) -> dict[str, str]:
+    """The kernels' environment for :mod:`award_eval.shared`: the run's store, or ``""`` (off)."""
+    from award_eval.shared import ENV
+
+    return {ENV: str(Path(out_dir).resolve() / SHARED_DIR) if shared else ""}
 
 
 # Worker side of the Dask executor: one kernel pool per worker process and run.
@@ -509,7 +522,9 @@ def _worker_pool(run_id: str, kernel: str, kernel_start: str, warmup: Any) -> An
                 size = int(getattr(get_worker().state, "nthreads", 0) or get_worker().nthreads)
             except Exception:  # noqa: BLE001
                 size = os.cpu_count() or 1
-            pool = KernelPool(kernel, size=size, method=kernel_start, warmup=WARMUP if warmup is None else warmup)
+            # each task runs in a folder of its own (other paths, other keys): no shared store here
+            pool = KernelPool(kernel, size=size, method=kernel_start, warmup=WARMUP if warmup is None else warmup,
+                              env={"AWARD_EVAL_SHARED": ""})
             pool.start()
             _WORKER_POOLS[run_id] = pool
         return pool
@@ -735,7 +750,7 @@ class _Signals:
 def run_plan(plan: Plan, out_dir: str | Path, jobs: int | None = None, progress: bool = True, *,
              force: bool = False, dask: str | None = None, timeout: float | None = EXECUTION_TIMEOUT,
              kernel_start: str = "auto", warmup: tuple[str, ...] | list[str] | None = None,
-             kernel: str | None = None) -> RunResult:
+             kernel: str | None = None, shared: bool = True) -> RunResult:
     """Run every evaluation of ``plan`` into ``out_dir``; write ``manifest.json`` and ``index.html``.
 
     ``jobs``: evaluations run at once (default: the number of cores; ignored with ``dask``).
@@ -743,7 +758,9 @@ def run_plan(plan: Plan, out_dir: str | Path, jobs: int | None = None, progress:
     of a Dask scheduler to run the evaluations on. ``timeout``: seconds a cell may take.
     ``kernel_start``: ``auto``, ``fork`` or ``spawn`` (see :mod:`award_eval.run.kernels`);
     ``warmup``: the modules a forked kernel has imported already (default
-    :data:`award_eval.run.kernels.WARMUP`; ``()`` for none).
+    :data:`award_eval.run.kernels.WARMUP`; ``()`` for none). ``shared``: the notebooks share one
+    precomputation per run in ``<out>/.shared/`` (:mod:`award_eval.shared`); ``False``: each
+    notebook computes it itself (the same result files, byte for byte).
 
     Returns a :class:`RunResult`; raises :class:`RunInterrupted` on Ctrl-C or SIGTERM after
     stopping cleanly, and :class:`~award_eval.errors.InputError` for bad input (nothing written).
@@ -756,7 +773,7 @@ def run_plan(plan: Plan, out_dir: str | Path, jobs: int | None = None, progress:
         early = None
         if dask is None and (force or not (out_dir / "manifest.json").is_file()):
             # most likely everything runs: the kernel server imports while the inputs are checked
-            early = _new_pool(kernel, jobs, kernel_start, warmup).start()
+            early = _new_pool(kernel, jobs, kernel_start, warmup, shared_env(out_dir, shared)).start()
             stack.callback(early.close)
         ctx = prepare(plan)
         digests = {s.id: evaluation_hash(ctx, s, kernel) for s in plan.evaluations}
@@ -775,7 +792,8 @@ def run_plan(plan: Plan, out_dir: str | Path, jobs: int | None = None, progress:
         executor: Any = None
         if todo:  # a Dask scheduler that cannot be reached stops the run here, before anything is written
             executor = (_DaskExecutor(dask, ctx, out_dir, kernel, timeout, kernel_start, warmup) if dask
-                        else _LocalExecutor(ctx, out_dir, kernel, jobs, timeout, kernel_start, warmup, pool=early))
+                        else _LocalExecutor(ctx, out_dir, kernel, jobs, timeout, kernel_start, warmup, pool=early,
+                                            shared=shared))
             stack.callback(executor.close)
         if not existed:
             try:
