@@ -16,11 +16,11 @@ from award_eval.errors import AwardEvalError, EvaluationFailed, InputError, Plan
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from award_eval.run.batch import run_plan
-    from award_eval.run.plan import check_parameters, load_plan
+    from award_eval.run.batch import check_plan, run_plan
+    from award_eval.run.plan import load_plan
 
     plan = load_plan(args.plan)
-    check_parameters(plan)  # every evaluation's parameter values, before any kernel starts
+    check_plan(plan, args.out, shared=not args.no_shared)  # every evaluation's parameter values, before any kernel starts
     result = run_plan(plan, args.out, jobs=args.jobs, progress=not args.quiet, force=args.force,
                       dask=args.dask, timeout=args.timeout, kernel_start=args.kernel_start,
                       shared=not args.no_shared)

@@ -60,7 +60,9 @@ from award_eval.run.plan import (
     PATH_PARAMETERS,
     EvaluationSpec,
     Plan,
+    check_parameters,
     notebook_parameters,
+    remember_parameters,
 )
 
 EXECUTION_TIMEOUT = 900
@@ -498,6 +500,19 @@ def _new_pool(kernel: str, size: int, kernel_start: str, warmup: Any, env: dict[
 SHARED_DIR = ".shared"
 
 
+def parameters_cache(out_dir: str | Path, shared: bool = True) -> Path | None:
+    """Where a run into ``out_dir`` keeps its notebooks' parameter declarations (``<out>/.shared``),
+    when it exists and the run shares; else ``None`` (papermill inspects each notebook)."""
+    folder = Path(out_dir) / SHARED_DIR
+    return folder if shared and folder.is_dir() else None
+
+
+def check_plan(plan: Plan, out_dir: str | Path, shared: bool = True) -> dict[Path, dict[str, dict]]:
+    """Every evaluation's parameters against its notebook (:func:`~award_eval.run.plan.check_parameters`),
+    with the declarations a previous run into ``out_dir`` kept."""
+    return check_parameters(plan, parameters_cache(out_dir, shared))
+
+
 def shared_env(out_dir: Path, shared: bool) -> dict[str, str]:
     """The kernels' environment for :mod:`award_eval.shared`: the run's store, or ``""`` (off)."""
     from award_eval.shared import ENV
@@ -775,7 +790,7 @@ def run_plan(plan: Plan, out_dir: str | Path, jobs: int | None = None, progress:
             # most likely everything runs: the kernel server imports while the inputs are checked
             early = _new_pool(kernel, jobs, kernel_start, warmup, shared_env(out_dir, shared)).start()
             stack.callback(early.close)
-        ctx = prepare(plan)
+        ctx = prepare(plan, parameters_cache(out_dir, shared))
         digests = {s.id: evaluation_hash(ctx, s, kernel) for s in plan.evaluations}
         signals = stack.enter_context(_Signals().installed())
         existed = out_dir.is_dir()
@@ -808,6 +823,8 @@ def run_plan(plan: Plan, out_dir: str | Path, jobs: int | None = None, progress:
         result.seconds = time.perf_counter() - started
         manifest = _manifest(ctx, outcomes, result)
         _write_manifest(out_dir, manifest)
+        if shared:
+            remember_parameters(out_dir / SHARED_DIR, ctx.declared)
         from award_eval.run.report.index import write_index
 
         write_index(out_dir / "index.html", ctx, manifest)
