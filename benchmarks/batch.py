@@ -39,6 +39,7 @@ ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 DEMO_PLAN = ROOT / "data" / "demo" / "plan.yaml"
 RESULT_FILES = ("ranking.csv", "criterion_scores.csv")
+CPU_SECONDS: dict[str, float] = {}
 
 
 def stand_in_notebook(source: Path, dest: Path) -> Path:
@@ -160,9 +161,13 @@ def tree_memory(pid: int) -> tuple[int, int]:
 
 def award_eval_run(plan_path: Path, out: Path, jobs: int, *extra: str) -> tuple[float, tuple[int, int] | None]:
     """Wall seconds of one ``award-eval run``, and its peak memory (RSS, PSS of the whole process tree,
-    sampled every 0.2 s; ``None`` without /proc)."""
+    sampled every 0.2 s; ``None`` without /proc). ``CPU_SECONDS[out]``: user + system CPU seconds of
+    the run and every process it waited for (kernel server, kernels): less sensitive to other load."""
     cmd = [str(BIN / "award-eval"), "run", str(plan_path), "--out", str(out), "--jobs", str(jobs), *extra]
     env = {**os.environ, "SOURCE_DATE_EPOCH": os.environ.get("SOURCE_DATE_EPOCH", "1790000000")}
+    import resource
+
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, text=True, stdout=subprocess.PIPE, env=env)
     sampling = Path("/proc/self/smaps_rollup").exists()
@@ -174,6 +179,8 @@ def award_eval_run(plan_path: Path, out: Path, jobs: int, *extra: str) -> tuple[
         time.sleep(0.2)
     stdout = proc.stdout.read() if proc.stdout else ""
     seconds = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    CPU_SECONDS[str(out)] = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     print("  " + stdout.strip().replace("\n", "\n  "), file=sys.stderr)
     if proc.returncode != 0:
         raise SystemExit(f"award-eval run exited {proc.returncode}")
@@ -254,13 +261,15 @@ def main(argv: list[str] | None = None) -> int:
     run_s, memory = award_eval_run(plan_path, work / "run", args.jobs, "--quiet")
     env["load_after_run"] = round(os.getloadavg()[0], 2) if hasattr(os, "getloadavg") else None
     manifest = json.loads((work / "run" / "manifest.json").read_text(encoding="utf-8"))
+    run_cpu = CPU_SECONDS[str(work / "run")]
     rerun_s, _ = award_eval_run(plan_path, work / "run", args.jobs, "--quiet")
+    rerun_cpu = CPU_SECONDS[str(work / "run")]
     no_shared = None
     if args.check_no_shared:
         no_shared_s, _ = award_eval_run(plan_path, work / "run-no-shared", args.jobs, "--quiet", "--no-shared")
         a, b = result_files(work / "run"), result_files(work / "run-no-shared")
         differ = sorted(n for n in set(a) | set(b) if a.get(n) != b.get(n))
-        no_shared = (no_shared_s, len(a), differ)
+        no_shared = (no_shared_s, len(a), differ, CPU_SECONDS[str(work / "run-no-shared")])
 
     ran = [e for e in manifest["evaluations"] if e["status"] == "done"]
     cells = [e["cells_seconds"] for e in ran]
@@ -284,7 +293,8 @@ def main(argv: list[str] | None = None) -> int:
             if n_run != total else "")
         lines.append(f"{label}: {serial_s:.1f} s ({serial_s / total:.2f} s per notebook; notebooks only, no HTML)")
     lines.append(f"award-eval run --jobs {args.jobs}: {run_s:.1f} s ({run_s / total:.2f} s per notebook, HTML, index "
-                 f"and manifest included; {inside:.1f} s inside run_plan, kernel start: {manifest['run']['kernel_start']})")
+                 f"and manifest included; {inside:.1f} s inside run_plan, kernel start: {manifest['run']['kernel_start']}; "
+                 f"CPU of its process tree {run_cpu:.1f} s)")
     if serial_s is not None:
         lines.append(f"ratio: {serial_s / run_s:.1f}x")
     lines.append(f"per notebook (medians over {len(ran)}): cells {statistics.median(cells):.2f} s, wall in award-eval "
@@ -296,14 +306,14 @@ def main(argv: list[str] | None = None) -> int:
     waited = [w for w in waits if w > 0.05]
     lines.append(f"waited for a kernel: {len(waited)} of {len(ran)} evaluations"
                  + (f" (longest {max(waited):.2f} s: the first ones wait for the kernel server's imports)" if waited else ""))
-    lines.append(f"second run, everything unchanged: {rerun_s:.1f} s")
+    lines.append(f"second run, everything unchanged: {rerun_s:.1f} s (CPU {rerun_cpu:.1f} s)")
     if memory is not None:
         lines.append(f"peak memory of award-eval run (its process, the kernel server and every kernel, sampled every "
                      f"0.2 s): RSS sum {memory[0] / 2**20:.0f} MiB (forked kernels' shared pages counted per "
                      f"process), PSS sum {memory[1] / 2**20:.0f} MiB")
     if no_shared is not None:
         lines.append(f"award-eval run --jobs {args.jobs} --no-shared (every notebook computes what the profiles "
-                     f"share): {no_shared[0]:.1f} s; result files byte-identical with and without the shared "
+                     f"share): {no_shared[0]:.1f} s (CPU {no_shared[3]:.1f} s); result files byte-identical with and without the shared "
                      f"precomputation: {no_shared[1] - len(no_shared[2])} of {no_shared[1]}"
                      + (f"; DIFFER: {no_shared[2][:10]}" if no_shared[2] else ""))
     if serial_s is not None:
