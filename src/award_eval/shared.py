@@ -89,13 +89,19 @@ def compute(criteria: str | Path, data_dir: str | Path, settings: Settings, seed
     return Shared(framework, data, settings, seed, result, population, joint, expected, intervals)
 
 
+#: Files that decide how a run goes, not what :func:`compute` returns: left out of :func:`code_version`.
+RUNNER_FILES = ("cli.py", "__main__.py", "run/")
+
+
 @functools.lru_cache(maxsize=1)
 def code_version() -> str:
-    """SHA-256 over award_eval's own files (code, templates, catalogue): a new version, a new key."""
+    """SHA-256 over award_eval's own files (code, templates, catalogue; not the runner's): a new
+    version, a new key."""
     root = Path(__file__).resolve().parent
     digest = hashlib.sha256()
     for path in sorted(p for p in root.rglob("*") if p.is_file() and "__pycache__" not in p.parts
-                       and p.suffix not in (".pyc", ".pyo")):
+                       and p.suffix not in (".pyc", ".pyo")
+                       and not p.relative_to(root).as_posix().startswith(RUNNER_FILES)):
         digest.update(path.relative_to(root).as_posix().encode() + b"\0")
         digest.update(hashlib.sha256(path.read_bytes()).digest())
     return digest.hexdigest()

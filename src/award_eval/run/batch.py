@@ -253,6 +253,8 @@ def _sweep(out_dir: Path) -> None:
             shutil.rmtree(p, ignore_errors=True)
         elif p.is_file() and p.name.startswith(".") and p.name.endswith(".tmp"):
             p.unlink(missing_ok=True)
+    for p in (out_dir / SHARED_DIR).glob(".*.tmp"):  # a store file half-written by a killed kernel
+        p.unlink(missing_ok=True)
 
 
 def _discard(path: Path) -> None:
