@@ -6,13 +6,16 @@ municipality (the first N of the register; 40 by default, all 290 with --full): 
 ways execute the same notebooks with the same parameters; award-eval also renders every HTML
 report, the index and the manifest, the serial loop only executes notebooks. The script prints
 both wall times and their ratio, award_eval's per-notebook overhead against the cells' own
-execution time (from the manifest), the time of a second run (everything unchanged), and checks
-that both ways wrote byte-identical result files.
+execution time (from the manifest), the time of a second run (everything unchanged), the CPU
+seconds of each run's process tree, the peak memory (RSS and PSS summed over award-eval, the kernel
+server and every kernel), and checks that both ways wrote byte-identical result files. With
+--check-no-shared it also runs award-eval with --no-shared and compares every result file.
 
     .venv/bin/python benchmarks/batch.py                 # 13 + 40 evaluations
     .venv/bin/python benchmarks/batch.py --full          # 13 + 290 evaluations (the serial loop takes ~50 min)
     .venv/bin/python benchmarks/batch.py --full --serial-sample 40   # serial loop: the 13 other evaluations
                                                                      # and 40 profiles timed, 250 extrapolated
+    .venv/bin/python benchmarks/batch.py --full --skip-serial --check-no-shared
 
 --notebook defaults to notebooks/profile.ipynb; if it is absent, notebooks/evaluate.ipynb stands in
 (a copy with a `code` parameter added to its parameters cell, so each profile evaluation receives
