@@ -91,7 +91,11 @@ def result_files(folder: Path) -> dict[str, bytes]:
 
 def test_demo_award_is_byte_identical_without_the_shared_store(demo_run_dir: Path, tmp_path: Path):
     """The session's demo run (shared store) against the same plan run with --no-shared."""
-    assert len(list((demo_run_dir / ".shared").glob("*.pkl"))) == 1  # one store for the whole run
+    import json
+
+    manifest = json.loads((demo_run_dir / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["run"]["shared_stores"] == 1  # one store for the whole run, written by its kernels,
+    assert not list((demo_run_dir / ".shared").glob("*.pkl"))  # and removed at its end (local paths inside)
     out = tmp_path / "no-shared"
     env = {**os.environ, "SOURCE_DATE_EPOCH": DEMO_EPOCH}
     res = subprocess.run([sys.executable, "-m", "award_eval.cli", "run", "data/demo/plan.yaml", "--out", str(out),
@@ -99,6 +103,7 @@ def test_demo_award_is_byte_identical_without_the_shared_store(demo_run_dir: Pat
                          env=env, timeout=1200)
     assert res.returncode == 0, res.stderr[-3000:]
     assert not (out / ".shared").exists()
+    assert json.loads((out / "manifest.json").read_text(encoding="utf-8"))["run"]["shared_stores"] == 0
     with_store, without = result_files(demo_run_dir), result_files(out)
     assert sorted(with_store) == sorted(without)
     assert any(name.endswith("report.html") for name in with_store) and "index.html" in with_store

@@ -8,7 +8,7 @@ the nominees' rank intervals. :func:`shared` returns them as one :class:`Shared`
 **Where it is kept.** ``award-eval run`` gives its kernels the environment variable
 ``AWARD_EVAL_SHARED`` = ``<out>/.shared``; the first notebook that needs a :class:`Shared` computes
 it and writes ``<out>/.shared/<key>.pkl`` (atomically, under a lock, so a parallel notebook waits
-for it rather than computing it too); the others read it. Without the variable (JupyterLab, nbval,
+for it rather than computing it too); the others read it. The run removes it when it ends. Without the variable (JupyterLab, nbval,
 plain papermill, ``award-eval run --no-shared``) every notebook computes it itself, with the same
 function, so the results are identical either way.
 

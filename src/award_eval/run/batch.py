@@ -136,6 +136,8 @@ class RunResult:
     seconds: float = 0.0
     executor: str = "local"
     kernel_start: str | None = None
+    #: Shared precomputations (award_eval.shared) the notebooks wrote during the run.
+    shared_stores: int = 0
 
     def __iter__(self) -> Iterator[Outcome]:
         return iter(self.outcomes)
@@ -253,8 +255,18 @@ def _sweep(out_dir: Path) -> None:
             shutil.rmtree(p, ignore_errors=True)
         elif p.is_file() and p.name.startswith(".") and p.name.endswith(".tmp"):
             p.unlink(missing_ok=True)
-    for p in (out_dir / SHARED_DIR).glob(".*.tmp"):  # a store file half-written by a killed kernel
+    drop_stores(out_dir)  # left by a killed run
+
+
+def drop_stores(out_dir: Path) -> int:
+    """Remove the run's shared precomputations (``.shared/*.pkl``, their locks, half-written files)
+    and return how many there were. They serve one run only, and they hold what no report may: the
+    data as loaded, local paths included. The parameter declarations stay (a later run reads them)."""
+    folder = out_dir / SHARED_DIR
+    stores = list(folder.glob("*.pkl"))
+    for p in [*stores, *folder.glob("*.lock"), *folder.glob(".*.tmp")]:
         p.unlink(missing_ok=True)
+    return len(stores)
 
 
 def _discard(path: Path) -> None:
@@ -731,7 +743,8 @@ def _manifest(ctx: RunContext, outcomes: dict[str, Outcome], result: RunResult) 
               "pending": len(entries) - result.complete_count}
     return {**ctx.provenance,
             "run": {"complete": counts["pending"] == 0, "executor": result.executor,
-                    "kernel_start": result.kernel_start, "seconds": round(result.seconds, 2), "counts": counts},
+                    "kernel_start": result.kernel_start, "seconds": round(result.seconds, 2), "counts": counts,
+                    "shared_stores": result.shared_stores},
             "evaluations": entries}
 
 
@@ -822,6 +835,7 @@ def run_plan(plan: Plan, out_dir: str | Path, jobs: int | None = None, progress:
         if executor is not None:
             _execute(ctx, executor, todo, outcomes, result, digests, out_dir, progress, started, signals)
         result.outcomes = [outcomes[s.id] for s in plan.evaluations]
+        result.shared_stores = drop_stores(out_dir)
         result.seconds = time.perf_counter() - started
         manifest = _manifest(ctx, outcomes, result)
         _write_manifest(out_dir, manifest)
