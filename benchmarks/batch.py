@@ -6,13 +6,16 @@ municipality (the first N of the register; 40 by default, all 290 with --full): 
 ways execute the same notebooks with the same parameters; award-eval also renders every HTML
 report, the index and the manifest, the serial loop only executes notebooks. The script prints
 both wall times and their ratio, award_eval's per-notebook overhead against the cells' own
-execution time (from the manifest), the time of a second run (everything unchanged), and checks
-that both ways wrote byte-identical result files.
+execution time (from the manifest), the time of a second run (everything unchanged), the CPU
+seconds of each run's process tree, the peak memory (RSS and PSS summed over award-eval, the kernel
+server and every kernel), and checks that both ways wrote byte-identical result files. With
+--check-no-shared it also runs award-eval with --no-shared and compares every result file.
 
     .venv/bin/python benchmarks/batch.py                 # 13 + 40 evaluations
     .venv/bin/python benchmarks/batch.py --full          # 13 + 290 evaluations (the serial loop takes ~50 min)
     .venv/bin/python benchmarks/batch.py --full --serial-sample 40   # serial loop: the 13 other evaluations
                                                                      # and 40 profiles timed, 250 extrapolated
+    .venv/bin/python benchmarks/batch.py --full --skip-serial --check-no-shared
 
 --notebook defaults to notebooks/profile.ipynb; if it is absent, notebooks/evaluate.ipynb stands in
 (a copy with a `code` parameter added to its parameters cell, so each profile evaluation receives
@@ -39,6 +42,7 @@ ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 DEMO_PLAN = ROOT / "data" / "demo" / "plan.yaml"
 RESULT_FILES = ("ranking.csv", "criterion_scores.csv")
+CPU_SECONDS: dict[str, float] = {}
 
 
 def stand_in_notebook(source: Path, dest: Path) -> Path:
@@ -121,15 +125,81 @@ def serial_loop(plan_path: Path, out: Path, profiles: list[str], sample: int | N
     return estimate, others + profile_time, [s.id for s in specs]
 
 
-def award_eval_run(plan_path: Path, out: Path, jobs: int, *extra: str) -> float:
+def _children() -> dict[int, list[int]]:
+    kids: dict[int, list[int]] = {}
+    for entry in os.scandir("/proc"):
+        if entry.name.isdigit():
+            try:
+                with open(f"/proc/{entry.name}/stat", encoding="utf-8") as fh:
+                    ppid = int(fh.read().rsplit(")", 1)[1].split()[1])
+            except (OSError, ValueError, IndexError):
+                continue
+            kids.setdefault(ppid, []).append(int(entry.name))
+    return kids
+
+
+def tree_memory(pid: int) -> tuple[int, int]:
+    """(RSS, PSS) in bytes summed over ``pid`` and every descendant (the zygote, every kernel).
+
+    RSS counts pages that forked kernels share with the zygote once per process (an upper bound);
+    PSS divides shared pages among their sharers (what the processes really take together).
+    """
+    kids, todo, rss, pss = _children(), [pid], 0, 0
+    while todo:
+        p = todo.pop()
+        todo += kids.get(p, [])
+        try:
+            with open(f"/proc/{p}/smaps_rollup", encoding="utf-8") as fh:
+                for line in fh:
+                    if line.startswith(("Rss:", "Pss:")):
+                        kb = int(line.split()[1]) * 1024
+                        if line.startswith("Rss:"):
+                            rss += kb
+                        else:
+                            pss += kb
+        except (OSError, ValueError):
+            continue
+    return rss, pss
+
+
+def award_eval_run(plan_path: Path, out: Path, jobs: int, *extra: str) -> tuple[float, tuple[int, int] | None]:
+    """Wall seconds of one ``award-eval run``, and its peak memory (RSS, PSS of the whole process tree,
+    sampled every 0.2 s; ``None`` without /proc). ``CPU_SECONDS[out]``: user + system CPU seconds of
+    the run and every process it waited for (kernel server, kernels): less sensitive to other load."""
     cmd = [str(BIN / "award-eval"), "run", str(plan_path), "--out", str(out), "--jobs", str(jobs), *extra]
+    env = {**os.environ, "SOURCE_DATE_EPOCH": os.environ.get("SOURCE_DATE_EPOCH", "1790000000")}
+    import resource
+
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    res = subprocess.run(cmd, text=True, stdout=subprocess.PIPE)
+    proc = subprocess.Popen(cmd, text=True, stdout=subprocess.PIPE, env=env)
+    sampling = Path("/proc/self/smaps_rollup").exists()
+    peak_rss = peak_pss = 0
+    while proc.poll() is None:
+        if sampling:
+            rss, pss = tree_memory(proc.pid)
+            peak_rss, peak_pss = max(peak_rss, rss), max(peak_pss, pss)
+        time.sleep(0.2)
+    stdout = proc.stdout.read() if proc.stdout else ""
     seconds = time.perf_counter() - start
-    print("  " + res.stdout.strip().replace("\n", "\n  "), file=sys.stderr)
-    if res.returncode != 0:
-        raise SystemExit(f"award-eval run exited {res.returncode}")
-    return seconds
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    CPU_SECONDS[str(out)] = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    print("  " + stdout.strip().replace("\n", "\n  "), file=sys.stderr)
+    if proc.returncode != 0:
+        raise SystemExit(f"award-eval run exited {proc.returncode}")
+    return seconds, ((peak_rss, peak_pss) if sampling else None)
+
+
+def result_files(folder: Path) -> dict[str, bytes]:
+    """Every result file of a run (CSVs, reports, indexes, workbook); not the executed notebooks,
+    records and manifest (timings by nature), nor the shared store."""
+    out = {}
+    for p in sorted(folder.rglob("*")):
+        rel = p.relative_to(folder).as_posix()
+        if p.is_file() and not rel.startswith(".shared/") and p.name not in (
+                "notebook.ipynb", "manifest.json", ".evaluation.json"):
+            out[rel] = p.read_bytes()
+    return out
 
 
 def compare_results(a: Path, b: Path, ids: list[str]) -> tuple[int, list[str]]:
@@ -155,6 +225,9 @@ def main(argv: list[str] | None = None) -> int:
                          "rest of the profiles from their mean (labelled as such)")
     ap.add_argument("--skip-serial", action="store_true", help="award-eval only")
     ap.add_argument("--keep", type=Path, metavar="DIR", help="keep both output folders in DIR")
+    ap.add_argument("--check-no-shared", action="store_true",
+                    help="run award-eval once more with --no-shared (each notebook computes what the profiles "
+                         "share itself), print its time and compare every result file with the first run")
     args = ap.parse_args(argv)
 
     notebook = args.notebook if args.notebook.is_absolute() else (Path.cwd() / args.notebook)
@@ -188,10 +261,18 @@ def main(argv: list[str] | None = None) -> int:
     if not args.skip_serial:
         serial_s, serial_measured, serial_ids = serial_loop(plan_path, work / "serial", profiles, args.serial_sample)
     env["load_between"] = round(os.getloadavg()[0], 2) if hasattr(os, "getloadavg") else None
-    run_s = award_eval_run(plan_path, work / "run", args.jobs, "--quiet")
+    run_s, memory = award_eval_run(plan_path, work / "run", args.jobs, "--quiet")
     env["load_after_run"] = round(os.getloadavg()[0], 2) if hasattr(os, "getloadavg") else None
     manifest = json.loads((work / "run" / "manifest.json").read_text(encoding="utf-8"))
-    rerun_s = award_eval_run(plan_path, work / "run", args.jobs, "--quiet")
+    run_cpu = CPU_SECONDS[str(work / "run")]
+    rerun_s, _ = award_eval_run(plan_path, work / "run", args.jobs, "--quiet")
+    rerun_cpu = CPU_SECONDS[str(work / "run")]
+    no_shared = None
+    if args.check_no_shared:
+        no_shared_s, _ = award_eval_run(plan_path, work / "run-no-shared", args.jobs, "--quiet", "--no-shared")
+        a, b = result_files(work / "run"), result_files(work / "run-no-shared")
+        differ = sorted(n for n in set(a) | set(b) if a.get(n) != b.get(n))
+        no_shared = (no_shared_s, len(a), differ, CPU_SECONDS[str(work / "run-no-shared")])
 
     ran = [e for e in manifest["evaluations"] if e["status"] == "done"]
     cells = [e["cells_seconds"] for e in ran]
@@ -200,7 +281,9 @@ def main(argv: list[str] | None = None) -> int:
     reports = [e["report_seconds"] for e in ran]
     inside = manifest["run"]["seconds"]
 
-    lines = [f"evaluations: {total} (demo plan with Swedish profiles for {n} municipalities) on {env['cores']} cores, Python {env['python']}; "
+    commit = subprocess.run(["git", "describe", "--always", "--dirty"], cwd=ROOT, capture_output=True,
+                            text=True).stdout.strip() or "unknown"
+    lines = [f"commit {commit}", f"evaluations: {total} (demo plan with Swedish profiles for {n} municipalities) on {env['cores']} cores, Python {env['python']}; "
              f"1-min load average before {env['load_before']}, after the serial loop {env['load_between']}, "
              f"after award-eval {env['load_after_run']} (anything above ~2 means other processes shared the cores)"]
     if note:
@@ -213,7 +296,8 @@ def main(argv: list[str] | None = None) -> int:
             if n_run != total else "")
         lines.append(f"{label}: {serial_s:.1f} s ({serial_s / total:.2f} s per notebook; notebooks only, no HTML)")
     lines.append(f"award-eval run --jobs {args.jobs}: {run_s:.1f} s ({run_s / total:.2f} s per notebook, HTML, index "
-                 f"and manifest included; {inside:.1f} s inside run_plan, kernel start: {manifest['run']['kernel_start']})")
+                 f"and manifest included; {inside:.1f} s inside run_plan, kernel start: {manifest['run']['kernel_start']}; "
+                 f"CPU of its process tree {run_cpu:.1f} s)")
     if serial_s is not None:
         lines.append(f"ratio: {serial_s / run_s:.1f}x")
     lines.append(f"per notebook (medians over {len(ran)}): cells {statistics.median(cells):.2f} s, wall in award-eval "
@@ -225,14 +309,23 @@ def main(argv: list[str] | None = None) -> int:
     waited = [w for w in waits if w > 0.05]
     lines.append(f"waited for a kernel: {len(waited)} of {len(ran)} evaluations"
                  + (f" (longest {max(waited):.2f} s: the first ones wait for the kernel server's imports)" if waited else ""))
-    lines.append(f"second run, everything unchanged: {rerun_s:.1f} s")
+    lines.append(f"second run, everything unchanged: {rerun_s:.1f} s (CPU {rerun_cpu:.1f} s)")
+    if memory is not None:
+        lines.append(f"peak memory of award-eval run (its process, the kernel server and every kernel, sampled every "
+                     f"0.2 s): RSS sum {memory[0] / 2**20:.0f} MiB (forked kernels' shared pages counted per "
+                     f"process), PSS sum {memory[1] / 2**20:.0f} MiB")
+    if no_shared is not None:
+        lines.append(f"award-eval run --jobs {args.jobs} --no-shared (every notebook computes what the profiles "
+                     f"share): {no_shared[0]:.1f} s (CPU {no_shared[3]:.1f} s); result files byte-identical with and without the shared "
+                     f"precomputation: {no_shared[1] - len(no_shared[2])} of {no_shared[1]}"
+                     + (f"; DIFFER: {no_shared[2][:10]}" if no_shared[2] else ""))
     if serial_s is not None:
         same, differ = compare_results(work / "serial", work / "run", serial_ids)
         lines.append(f"result files equal between the two ways: {same}" + (f"; DIFFER: {differ}" if differ else ""))
     print("\n".join(lines))
     if args.keep:
         args.keep.mkdir(parents=True, exist_ok=True)
-        for name in ("serial", "run"):
+        for name in ("serial", "run", "run-no-shared"):
             if (work / name).exists():
                 shutil.move(str(work / name), str(args.keep / name))
         shutil.copy(plan_path, args.keep / "plan.yaml")

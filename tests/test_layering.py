@@ -26,7 +26,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("data", "nominations", "joint"),
     ("evaluation", "screening", "privacy", "provenance", "preconditions", "validation", "round", "jury_share"),
     ("uncertainty",),
-    ("profile", "present", "parameters"),
+    ("profile", "present", "parameters", "shared"),
     ("run", "kernels"),
     ("cli", "__main__"),
 )

@@ -16,13 +16,14 @@ from award_eval.errors import AwardEvalError, EvaluationFailed, InputError, Plan
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from award_eval.run.batch import run_plan
-    from award_eval.run.plan import check_parameters, load_plan
+    from award_eval.run.batch import check_plan, run_plan
+    from award_eval.run.plan import load_plan
 
     plan = load_plan(args.plan)
-    check_parameters(plan)  # every evaluation's parameter values, before any kernel starts
+    check_plan(plan, args.out, shared=not args.no_shared)  # every evaluation's parameter values, before any kernel starts
     result = run_plan(plan, args.out, jobs=args.jobs, progress=not args.quiet, force=args.force,
-                      dask=args.dask, timeout=args.timeout, kernel_start=args.kernel_start)
+                      dask=args.dask, timeout=args.timeout, kernel_start=args.kernel_start,
+                      shared=not args.no_shared)
     print(result.summary())
     print(f"Reports: {result.index}")
     return 1 if result.failed else 0
@@ -152,6 +153,9 @@ def build_parser() -> argparse.ArgumentParser:
                      help="how kernels are started ahead of need (default auto: fork from a warmed-up process "
                           "where possible; see docs/batch.md)")
     run.add_argument("--quiet", action="store_true", help="no progress bar")
+    run.add_argument("--no-shared", action="store_true",
+                     help="every notebook computes what the profiles share itself, instead of once per run in "
+                          "OUT/.shared (the same result files; slower; see docs/batch.md)")
     run.set_defaults(func=_cmd_run)
 
     pdf = sub.add_parser("pdf", help="print a run's index and reports to one PDF (the board's pack; needs Chromium)")

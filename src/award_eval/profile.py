@@ -28,6 +28,7 @@ from award_eval.errors import InputError
 from award_eval.evaluation import Result, Settings, evaluate, population_scores
 from award_eval.joint import is_joint
 from award_eval.ranking import rank_scores
+from award_eval.shared import Shared
 from award_eval.uncertainty import confidence
 
 CRITERIA_COLUMNS = ["criterion", "pillar", "kind", "raw", "unit", "score", "reference", "reference_median",
@@ -188,17 +189,20 @@ def jury_summary(framework: Framework, data: AwardData, result: Result, code: st
 
 
 def build_profile(framework: Framework, data: AwardData, code: str, settings: Settings | None = None,
-                  result: Result | None = None, seed: int = 42) -> Profile:
+                  result: Result | None = None, seed: int = 42, shared: Shared | None = None) -> Profile:
     """The profile of municipality ``code`` (any municipality; jury parts only for nominees).
 
     ``result`` is the nominees' evaluation under the same settings (computed when not given).
+    ``shared``: the run's :class:`~award_eval.shared.Shared` for these inputs, whose population
+    scores and rank intervals are used instead of computing them again (the same numbers).
     """
     settings = settings or Settings()
     if str(code) in set(data.joint["code"]):  # a joint nominee: shown beside the municipalities
         data = data.with_joint_in_register()
     row = municipality(data, code)
     code = row["code"]
-    population = population_scores(framework, data, settings)
+    population = (shared.population_for(code) if shared is not None
+                  else population_scores(framework, data, settings))
     position, pop_table = national_position(population, data.register, code)
     nominee = code in set(data.nominees["code"])
     if nominee and result is None:
@@ -211,7 +215,8 @@ def build_profile(framework: Framework, data: AwardData, code: str, settings: Se
                    "score": float(me["score"])}
         if framework.jury_criteria:
             jury, comments = jury_summary(framework, data, result, code)
-        all_intervals = confidence.check_rank_intervals(confidence.rank_intervals(result, seed))
+        all_intervals = (shared.intervals if shared is not None
+                         else confidence.check_rank_intervals(confidence.rank_intervals(result, seed)))
         if all_intervals is not None:
             intervals = all_intervals[all_intervals["code"] == code].reset_index(drop=True)
         wiwt = confidence.check_what_it_would_take(confidence.what_it_would_take(result, code, seed))

@@ -162,16 +162,18 @@ def longlist_entries(longlist, lang: Lang = "sv") -> list[Html]:
 
 
 def profile_section(framework: Framework, data: AwardData, data_dir: str | Path, code: str, name: str,
-                    lang: Lang = "sv", seed: int = 0) -> list[Html]:
+                    lang: Lang = "sv", seed: int = 0, expected: pd.DataFrame | None = None) -> list[Html]:
     """A profile's round part: the result given the preconditions (with ``covariates.csv``) and the
-    municipality's nominations as written (with ``nominations.csv``). Empty for an award with neither."""
+    municipality's nominations as written (with ``nominations.csv``). Empty for an award with neither.
+    ``expected``: the run's ``screening_expectations`` already computed (``award_eval.shared``)."""
     data_dir = Path(data_dir)
     out: list[Html] = []
     note = joint_note(data, code, name, lang)
     if note is not None:
         out.append(note)
     if (data_dir / "covariates.csv").is_file():
-        _, expected = screening_expectations(framework, data, data_dir, seed)
+        if expected is None:
+            _, expected = screening_expectations(framework, data, data_dir, seed)
         row = expected.set_index("code").loc[code] if code in set(expected["code"]) else None
         out += [heading(t("round.heading.preconditions", lang)), paragraph(precondition_sentence(row, name, lang)),
                 paragraph(t("round.preconditions_explained", lang), css_class="muted")]

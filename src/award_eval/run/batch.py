@@ -60,7 +60,9 @@ from award_eval.run.plan import (
     PATH_PARAMETERS,
     EvaluationSpec,
     Plan,
+    check_parameters,
     notebook_parameters,
+    remember_parameters,
 )
 
 EXECUTION_TIMEOUT = 900
@@ -134,6 +136,8 @@ class RunResult:
     seconds: float = 0.0
     executor: str = "local"
     kernel_start: str | None = None
+    #: Shared precomputations (award_eval.shared) the notebooks wrote during the run.
+    shared_stores: int = 0
 
     def __iter__(self) -> Iterator[Outcome]:
         return iter(self.outcomes)
@@ -251,6 +255,18 @@ def _sweep(out_dir: Path) -> None:
             shutil.rmtree(p, ignore_errors=True)
         elif p.is_file() and p.name.startswith(".") and p.name.endswith(".tmp"):
             p.unlink(missing_ok=True)
+    drop_stores(out_dir)  # left by a killed run
+
+
+def drop_stores(out_dir: Path) -> int:
+    """Remove the run's shared precomputations (``.shared/*.pkl``, their locks, half-written files)
+    and return how many there were. They serve one run only, and they hold what no report may: the
+    data as loaded, local paths included. The parameter declarations stay (a later run reads them)."""
+    folder = out_dir / SHARED_DIR
+    stores = list(folder.glob("*.pkl"))
+    for p in [*stores, *folder.glob("*.lock"), *folder.glob(".*.tmp")]:
+        p.unlink(missing_ok=True)
+    return len(stores)
 
 
 def _discard(path: Path) -> None:
@@ -442,9 +458,10 @@ class _LocalExecutor:
     name = "local"
 
     def __init__(self, ctx: RunContext, out_dir: Path, kernel: str, jobs: int, timeout: float | None,
-                 kernel_start: str, warmup: Any, pool: Any = None) -> None:
+                 kernel_start: str, warmup: Any, pool: Any = None, shared: bool = True) -> None:
         self.ctx, self.out_dir, self.timeout = ctx, out_dir, timeout
-        self.pool = pool if pool is not None else _new_pool(kernel, jobs, kernel_start, warmup)
+        self.pool = pool if pool is not None else _new_pool(kernel, jobs, kernel_start, warmup,
+                                                            shared_env(out_dir, shared))
         # ``jobs`` notebooks execute at once (one kernel each); twice as many threads, so that while
         # one renders its report (in this process) the next one's kernel is already at work
         self.slots = threading.BoundedSemaphore(jobs)
@@ -486,10 +503,35 @@ class _LocalExecutor:
         self.pool.close()
 
 
-def _new_pool(kernel: str, size: int, kernel_start: str, warmup: Any) -> Any:
+def _new_pool(kernel: str, size: int, kernel_start: str, warmup: Any, env: dict[str, str] | None = None) -> Any:
     from award_eval.run.kernels import WARMUP, KernelPool
 
-    return KernelPool(kernel, size=size, method=kernel_start, warmup=WARMUP if warmup is None else warmup)
+    return KernelPool(kernel, size=size, method=kernel_start, warmup=WARMUP if warmup is None else warmup,
+                      env=env)
+
+
+#: The folder, inside ``--out``, of the run's shared precomputation (:mod:`award_eval.shared`).
+SHARED_DIR = ".shared"
+
+
+def parameters_cache(out_dir: str | Path, shared: bool = True) -> Path | None:
+    """Where a run into ``out_dir`` keeps its notebooks' parameter declarations (``<out>/.shared``),
+    when it exists and the run shares; else ``None`` (papermill inspects each notebook)."""
+    folder = Path(out_dir) / SHARED_DIR
+    return folder if shared and folder.is_dir() else None
+
+
+def check_plan(plan: Plan, out_dir: str | Path, shared: bool = True) -> dict[Path, dict[str, dict]]:
+    """Every evaluation's parameters against its notebook (:func:`~award_eval.run.plan.check_parameters`),
+    with the declarations a previous run into ``out_dir`` kept."""
+    return check_parameters(plan, parameters_cache(out_dir, shared))
+
+
+def shared_env(out_dir: Path, shared: bool) -> dict[str, str]:
+    """The kernels' environment for :mod:`award_eval.shared`: the run's store, or ``""`` (off)."""
+    from award_eval.shared import ENV
+
+    return {ENV: str(Path(out_dir).resolve() / SHARED_DIR) if shared else ""}
 
 
 # Worker side of the Dask executor: one kernel pool per worker process and run.
@@ -509,7 +551,9 @@ def _worker_pool(run_id: str, kernel: str, kernel_start: str, warmup: Any) -> An
                 size = int(getattr(get_worker().state, "nthreads", 0) or get_worker().nthreads)
             except Exception:  # noqa: BLE001
                 size = os.cpu_count() or 1
-            pool = KernelPool(kernel, size=size, method=kernel_start, warmup=WARMUP if warmup is None else warmup)
+            # each task runs in a folder of its own (other paths, other keys): no shared store here
+            pool = KernelPool(kernel, size=size, method=kernel_start, warmup=WARMUP if warmup is None else warmup,
+                              env={"AWARD_EVAL_SHARED": ""})
             pool.start()
             _WORKER_POOLS[run_id] = pool
         return pool
@@ -699,7 +743,8 @@ def _manifest(ctx: RunContext, outcomes: dict[str, Outcome], result: RunResult) 
               "pending": len(entries) - result.complete_count}
     return {**ctx.provenance,
             "run": {"complete": counts["pending"] == 0, "executor": result.executor,
-                    "kernel_start": result.kernel_start, "seconds": round(result.seconds, 2), "counts": counts},
+                    "kernel_start": result.kernel_start, "seconds": round(result.seconds, 2), "counts": counts,
+                    "shared_stores": result.shared_stores},
             "evaluations": entries}
 
 
@@ -735,7 +780,7 @@ class _Signals:
 def run_plan(plan: Plan, out_dir: str | Path, jobs: int | None = None, progress: bool = True, *,
              force: bool = False, dask: str | None = None, timeout: float | None = EXECUTION_TIMEOUT,
              kernel_start: str = "auto", warmup: tuple[str, ...] | list[str] | None = None,
-             kernel: str | None = None) -> RunResult:
+             kernel: str | None = None, shared: bool = True) -> RunResult:
     """Run every evaluation of ``plan`` into ``out_dir``; write ``manifest.json`` and ``index.html``.
 
     ``jobs``: evaluations run at once (default: the number of cores; ignored with ``dask``).
@@ -743,7 +788,9 @@ def run_plan(plan: Plan, out_dir: str | Path, jobs: int | None = None, progress:
     of a Dask scheduler to run the evaluations on. ``timeout``: seconds a cell may take.
     ``kernel_start``: ``auto``, ``fork`` or ``spawn`` (see :mod:`award_eval.run.kernels`);
     ``warmup``: the modules a forked kernel has imported already (default
-    :data:`award_eval.run.kernels.WARMUP`; ``()`` for none).
+    :data:`award_eval.run.kernels.WARMUP`; ``()`` for none). ``shared``: the notebooks share one
+    precomputation per run in ``<out>/.shared/`` (:mod:`award_eval.shared`); ``False``: each
+    notebook computes it itself (the same result files, byte for byte).
 
     Returns a :class:`RunResult`; raises :class:`RunInterrupted` on Ctrl-C or SIGTERM after
     stopping cleanly, and :class:`~award_eval.errors.InputError` for bad input (nothing written).
@@ -756,9 +803,9 @@ def run_plan(plan: Plan, out_dir: str | Path, jobs: int | None = None, progress:
         early = None
         if dask is None and (force or not (out_dir / "manifest.json").is_file()):
             # most likely everything runs: the kernel server imports while the inputs are checked
-            early = _new_pool(kernel, jobs, kernel_start, warmup).start()
+            early = _new_pool(kernel, jobs, kernel_start, warmup, shared_env(out_dir, shared)).start()
             stack.callback(early.close)
-        ctx = prepare(plan)
+        ctx = prepare(plan, parameters_cache(out_dir, shared))
         digests = {s.id: evaluation_hash(ctx, s, kernel) for s in plan.evaluations}
         signals = stack.enter_context(_Signals().installed())
         existed = out_dir.is_dir()
@@ -775,7 +822,8 @@ def run_plan(plan: Plan, out_dir: str | Path, jobs: int | None = None, progress:
         executor: Any = None
         if todo:  # a Dask scheduler that cannot be reached stops the run here, before anything is written
             executor = (_DaskExecutor(dask, ctx, out_dir, kernel, timeout, kernel_start, warmup) if dask
-                        else _LocalExecutor(ctx, out_dir, kernel, jobs, timeout, kernel_start, warmup, pool=early))
+                        else _LocalExecutor(ctx, out_dir, kernel, jobs, timeout, kernel_start, warmup, pool=early,
+                                            shared=shared))
             stack.callback(executor.close)
         if not existed:
             try:
@@ -787,9 +835,12 @@ def run_plan(plan: Plan, out_dir: str | Path, jobs: int | None = None, progress:
         if executor is not None:
             _execute(ctx, executor, todo, outcomes, result, digests, out_dir, progress, started, signals)
         result.outcomes = [outcomes[s.id] for s in plan.evaluations]
+        result.shared_stores = drop_stores(out_dir)
         result.seconds = time.perf_counter() - started
         manifest = _manifest(ctx, outcomes, result)
         _write_manifest(out_dir, manifest)
+        if shared:
+            remember_parameters(out_dir / SHARED_DIR, ctx.declared)
         from award_eval.run.report.index import write_index
 
         write_index(out_dir / "index.html", ctx, manifest)

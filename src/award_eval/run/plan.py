@@ -30,6 +30,9 @@ notebook always receives absolute paths.
 """
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import json
 import re
 import string
 from pathlib import Path
@@ -351,11 +354,49 @@ def _type_ok(value: Any, declared: str) -> bool:
     return isinstance(value, _TYPES[declared])
 
 
-def declared_parameters(notebook: str | Path) -> dict[str, dict]:
-    """A notebook's ``parameters`` cell: name → {name, inferred_type_name, default, help} (papermill)."""
+def declared_parameters(notebook: str | Path, cache: Path | None = None) -> dict[str, dict]:
+    """A notebook's ``parameters`` cell: name → {name, inferred_type_name, default, help} (papermill).
+
+    ``cache``: a folder where :func:`remember_parameters` kept earlier answers, by the notebook's
+    SHA-256 and papermill's version (a run with nothing to do then never imports papermill, ~2 s).
+    """
+    if cache is not None:
+        found = _cached_parameters(Path(notebook), cache)
+        if found is not None:
+            return found
     import papermill as pm
 
     return dict(pm.inspect_notebook(str(notebook)))
+
+
+def _parameters_key(notebook: Path) -> str:
+    from importlib.metadata import version
+
+    return hashlib.sha256(notebook.read_bytes() + b"\0papermill " + version("papermill").encode()).hexdigest()
+
+
+def _cached_parameters(notebook: Path, cache: Path) -> dict[str, dict] | None:
+    try:
+        key = _parameters_key(notebook)
+        stored = json.loads((cache / f"parameters-{key}.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(stored, dict) or stored.get("key") != key or not isinstance(stored.get("declared"), dict):
+        return None
+    return stored["declared"]
+
+
+def remember_parameters(cache: Path, declared: dict[Path, dict[str, dict]]) -> None:
+    """Keep each notebook's declarations in ``cache`` for :func:`declared_parameters` (atomic writes)."""
+    from award_eval.io.files import atomic_write_text
+
+    cache.mkdir(parents=True, exist_ok=True)
+    for notebook, decl in declared.items():
+        with contextlib.suppress(OSError, TypeError, ValueError):
+            key = _parameters_key(Path(notebook))
+            path = cache / f"parameters-{key}.json"
+            if not path.is_file():
+                atomic_write_text(path, json.dumps({"key": key, "declared": decl}, sort_keys=True))
 
 
 def notebook_parameters(plan: Plan, spec: EvaluationSpec, declared: dict[str, dict],
@@ -369,19 +410,20 @@ def notebook_parameters(plan: Plan, spec: EvaluationSpec, declared: dict[str, di
     return params
 
 
-def check_parameters(plan: Plan) -> dict[Path, dict[str, dict]]:
+def check_parameters(plan: Plan, cache: Path | None = None) -> dict[Path, dict[str, dict]]:
     """Check every parameter against its notebook's ``parameters`` cell; return the declarations.
 
     An evaluation's own parameters (and its ``as`` item) must be declared by its notebook, with a
     compatible type where the cell annotates one (``seed: int = 42``). A default is given to the
     notebooks that declare it; a default that no notebook of the plan declares is an error.
+    ``cache``: see :func:`declared_parameters`.
     """
     path = plan.source
     declared: dict[Path, dict[str, dict]] = {}
     for spec in plan.evaluations:
         if spec.notebook not in declared:
             try:
-                declared[spec.notebook] = declared_parameters(spec.notebook)
+                declared[spec.notebook] = declared_parameters(spec.notebook, cache)
             except Exception as exc:  # noqa: BLE001 - papermill reads it; say which and why
                 raise InputError(spec.notebook, f"a readable notebook ({type(exc).__name__}: {exc})",
                                  has_value=False) from None

@@ -141,7 +141,8 @@ class KernelPool:
 
     def __init__(self, kernel_name: str, size: int = 2, *, method: str = "auto",
                  warmup: tuple[str, ...] | list[str] = WARMUP, cwd: str | Path | None = None,
-                 startup_timeout: float = STARTUP_TIMEOUT, transport_encryption: str = "disabled") -> None:
+                 startup_timeout: float = STARTUP_TIMEOUT, transport_encryption: str = "disabled",
+                 env: dict[str, str] | None = None) -> None:
         if method not in ("auto", "fork", "spawn"):
             raise ValueError(f"method must be auto, fork or spawn, not {method!r}")
         if str(transport_encryption).lower() not in ENCRYPTION_POLICIES:
@@ -156,6 +157,7 @@ class KernelPool:
         self.preloaded: list[str] = []
         self.preload_failed: dict[str, str] = {}
         self._argv, self._env, self._language, spec = kernel_command(kernel_name)
+        self._env.update(env or {})  # e.g. AWARD_EVAL_SHARED: the run's store (award_eval.shared)
         from .provisioner import pool_kernel_spec, pool_manager_class
 
         #: The kernelspec, as the pool's kernel manager sees it: it names the pool's provisioner.

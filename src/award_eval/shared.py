@@ -1,0 +1,180 @@
+"""What every profile of a run shares, computed once per run and read by each notebook.
+
+A profile's own numbers are a handful of lookups in computations that are the same for all 290
+profiles of a run: the criteria and data (loaded and checked), the nominees' evaluation, every
+municipality's indicator index, the screening model against the preconditions (cross-fitted) and
+the nominees' rank intervals. :func:`shared` returns them as one :class:`Shared`.
+
+**Where it is kept.** ``award-eval run`` gives its kernels the environment variable
+``AWARD_EVAL_SHARED`` = ``<out>/.shared``; the first notebook that needs a :class:`Shared` computes
+it and writes ``<out>/.shared/<key>.pkl`` (atomically, under a lock, so a parallel notebook waits
+for it rather than computing it too); the others read it. The run removes it when it ends. Without the variable (JupyterLab, nbval,
+plain papermill, ``award-eval run --no-shared``) every notebook computes it itself, with the same
+function, so the results are identical either way.
+
+**The key** (:func:`input_key`) is a SHA-256 over everything the contents depend on: the criteria
+file's and every data file's bytes and absolute paths, the settings, the seed, whether jurors are
+anonymised, award_eval's own files and the key packages' versions. A different input gives a
+different file, so a stored one can never be stale; a file whose embedded key does not match, or
+that cannot be read, is ignored and replaced.
+
+**Pickle** is used only for files a run wrote itself, into its own output folder, under this key;
+never point ``AWARD_EVAL_SHARED`` at a folder others can write to.
+"""
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import functools
+import hashlib
+import json
+import os
+import pickle
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+import pandas as pd
+
+from award_eval.criteria import Framework, load_framework
+from award_eval.data import AwardData, load_award_data
+from award_eval.evaluation import Result, Settings, evaluate, population_scores
+from award_eval.io.files import atomic_write_bytes
+from award_eval.privacy import anonymise
+from award_eval.provenance import package_versions
+from award_eval.round import screening_expectations
+from award_eval.uncertainty import confidence
+
+#: The environment variable naming the run's store (``award-eval run`` sets it for its kernels).
+ENV = "AWARD_EVAL_SHARED"
+#: Bumped when :class:`Shared` changes shape, so an older store is never read as a newer one.
+SCHEME = 1
+_MAGIC = b"award-eval-shared\n"
+
+
+@dataclass(frozen=True)
+class Shared:
+    """The computations every profile of a run shares (see the module's docstring)."""
+
+    framework: Framework
+    data: AwardData
+    settings: Settings
+    seed: int
+    result: Result  # the nominees' evaluation
+    population: pd.DataFrame  # population_scores of the register
+    population_joint: pd.DataFrame | None  # ... of the register with the joint nominees beside it
+    expected: pd.DataFrame | None  # screening index against the preconditions (None without covariates)
+    intervals: pd.DataFrame | None  # confidence.check_rank_intervals of the nominees
+
+    def population_for(self, code: str) -> pd.DataFrame:
+        """The population a profile of ``code`` compares with (a joint nominee's includes itself)."""
+        if self.population_joint is not None and str(code) in set(self.data.joint["code"]):
+            return self.population_joint
+        return self.population
+
+
+def compute(criteria: str | Path, data_dir: str | Path, settings: Settings, seed: int,
+            anonymise_jurors: bool = False) -> Shared:
+    """Compute a :class:`Shared` in this process (no store): what :func:`shared` falls back to."""
+    framework = load_framework(criteria)
+    data = load_award_data(data_dir, framework)
+    if anonymise_jurors:
+        data = anonymise(data, seed=seed)
+    result = evaluate(framework, data, settings)
+    population = population_scores(framework, data, settings)
+    joint = population_scores(framework, data.with_joint_in_register(), settings) if len(data.joint) else None
+    covariates = Path(data_dir) / "covariates.csv"
+    expected = screening_expectations(framework, data, data_dir, seed)[1] if covariates.is_file() else None
+    intervals = confidence.check_rank_intervals(confidence.rank_intervals(result, seed))
+    return Shared(framework, data, settings, seed, result, population, joint, expected, intervals)
+
+
+#: Files that decide how a run goes, not what :func:`compute` returns: left out of :func:`code_version`.
+RUNNER_FILES = ("cli.py", "__main__.py", "run/")
+
+
+@functools.lru_cache(maxsize=1)
+def code_version() -> str:
+    """SHA-256 over award_eval's own files (code, templates, catalogue; not the runner's): a new
+    version, a new key."""
+    root = Path(__file__).resolve().parent
+    digest = hashlib.sha256()
+    for path in sorted(p for p in root.rglob("*") if p.is_file() and "__pycache__" not in p.parts
+                       and p.suffix not in (".pyc", ".pyo")
+                       and not p.relative_to(root).as_posix().startswith(RUNNER_FILES)):
+        digest.update(path.relative_to(root).as_posix().encode() + b"\0")
+        digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
+
+
+def _files(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.rglob("*") if p.is_file()
+                  and not any(part.startswith(".") for part in p.relative_to(folder).parts))
+
+
+def input_key(criteria: str | Path, data_dir: str | Path, settings: Settings, seed: int,
+              anonymise_jurors: bool = False) -> str:
+    """The store's key: SHA-256 over every input of :func:`compute` (see the module's docstring)."""
+    criteria, data_dir = Path(criteria).resolve(), Path(data_dir).resolve()
+    files = [criteria, *_files(data_dir)]
+    payload = {"scheme": SCHEME, "code": code_version(), "packages": package_versions(),
+               "criteria": str(criteria), "data_dir": str(data_dir),
+               "files": {str(p): hashlib.sha256(p.read_bytes()).hexdigest() for p in files},
+               "settings": settings.as_dict(), "seed": int(seed), "anonymise_jurors": bool(anonymise_jurors)}
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def store_dir() -> Path | None:
+    """The run's store (``AWARD_EVAL_SHARED``), or ``None``: compute in this process."""
+    value = os.environ.get(ENV, "").strip()
+    return Path(value) if value else None
+
+
+def _read(path: Path, key: str) -> Shared | None:
+    """The stored :class:`Shared` when ``path`` holds one under ``key``; ``None`` for anything else."""
+    try:
+        blob = path.read_bytes()
+    except OSError:
+        return None
+    head = _MAGIC + key.encode() + b"\n"
+    if not blob.startswith(head):
+        return None
+    try:
+        value = pickle.loads(blob[len(head):])  # noqa: S301 - a file this run wrote, under its own key
+    except Exception:  # noqa: BLE001 - a damaged file is recomputed, never used
+        return None
+    return value if isinstance(value, Shared) else None
+
+
+@contextlib.contextmanager
+def _locked(path: Path) -> Iterator[None]:
+    with open(path, "a+b") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def shared(criteria: str | Path, data_dir: str | Path, settings: Settings, seed: int,
+           anonymise_jurors: bool = False, *, store: str | Path | None = None) -> Shared:
+    """The run's :class:`Shared` for these inputs: read from the store, or computed (and stored).
+
+    ``store``: the folder (default: ``AWARD_EVAL_SHARED``; neither: computed here, nothing written).
+    """
+    folder = Path(store) if store is not None else store_dir()
+    if folder is None:
+        return compute(criteria, data_dir, settings, seed, anonymise_jurors)
+    key = input_key(criteria, data_dir, settings, seed, anonymise_jurors)
+    path = folder / f"{key}.pkl"
+    found = _read(path, key)
+    if found is not None:
+        return found
+    folder.mkdir(parents=True, exist_ok=True)
+    with _locked(folder / f"{key}.lock"):
+        found = _read(path, key)  # written by another notebook while this one waited
+        if found is not None:
+            return found
+        value = compute(criteria, data_dir, settings, seed, anonymise_jurors)
+        atomic_write_bytes(path, _MAGIC + key.encode() + b"\n" + pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+    return value
