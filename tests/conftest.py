@@ -35,6 +35,11 @@ BIN = Path(sys.executable).parent
 #: Test files that take longest (``--durations`` on the whole suite), longest first: under xdist they
 #: are handed out first, so no long file starts last and leaves one worker idle at the end.
 SLOW_FILES = (
+    "tests/test_batch.py", "tests/test_properties.py", "tests/test_inputs_corpus.py", "tests/test_batch_dask.py",
+    "tests/test_cli.py", "tests/test_formulas.py", "tests/test_report_run.py", "tests/test_kernels.py",
+    "tests/test_scale.py", "tests/test_notebooks.py", "tests/test_privacy.py", "tests/test_run_safety.py",
+    "tests/test_reversal.py", "tests/test_compare.py", "tests/test_layering.py", "notebooks/evaluate.ipynb",
+    "tests/test_jury_share.py", "notebooks/jury.ipynb", "notebooks/screening.ipynb", "tests/test_parameters.py",
 )
 
 
