@@ -13,7 +13,7 @@ Running in parallel (``make test`` runs ``pytest -n 2 --dist loadfile``, pytest-
   under a file lock, in a folder shared by the session's workers; the others wait and reuse it.
   ``build(folder)`` returns something JSON can carry (paths as strings).
 * **Slow files start first** (``SLOW_FILES``, longest first), so the two workers end together;
-  a file that becomes slow (over ~20 s with ``--durations``) belongs in that list.
+  a file whose tests take over ~20 s in all (sum a file's times from ``--junitxml``) belongs in it.
 * One test, serially: ``.venv/bin/pytest -q tests/test_x.py::test_name`` (no ``-n``: one process).
 """
 from __future__ import annotations
