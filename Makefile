@@ -18,8 +18,11 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/award-eval run data/demo/plan.yaml --out runs/demo
 
+# Two xdist workers, a test file per unit of work, slow files first (tests/conftest.py says how);
+# `make test TEST_WORKERS=0` runs the suite serially in one process.
+TEST_WORKERS ?= 2
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder
 
 # Rooted at the repository, so criteria/, data/ and runs/ are visible beside notebooks/.
 lab: $(STAMP)

@@ -210,11 +210,11 @@ def test_a_failing_notebook_does_not_stop_the_others(tmp_path):
 
 def test_a_cell_that_runs_too_long_fails_with_its_cell_named(tmp_path):
     nb = small_notebook(tmp_path)
-    plan = write_plan(tmp_path, f"  - {{id: slow, notebook: {nb}, parameters: {{sleep: 60}}}}\n"
+    plan = write_plan(tmp_path, f"  - {{id: slow, notebook: {nb}, parameters: {{sleep: 600}}}}\n"
                                 f"  - {{id: quick, notebook: {nb}}}\n")
     start = time.monotonic()
     result = run_plan(load_plan(plan), tmp_path / "out", jobs=2, progress=False, timeout=2, warmup=())
-    assert time.monotonic() - start < 45
+    assert time.monotonic() - start < 300  # far below the cell's 600 s, however loaded the machine: it was stopped
     slow = result.failed[0]
     assert slow.id == "slow" and "CellTimeoutError" in slow.error and slow.failed_cell == 2
     assert "cell 2" in slow.failure_line() and "CellTimeoutError" in slow.failure_line()
@@ -268,7 +268,7 @@ def test_closing_the_pool_kills_every_kernel():
         kernels = [taken, *pool._ready]
         assert all(k.poll() is None for k in kernels)
         zygote = pool._zygote.proc.pid if pool._zygote else None
-    assert wait_until(lambda: not any(alive(k.pid) for k in kernels), 10)
+    assert wait_until(lambda: not any(alive(k.pid) for k in kernels), 60)
     assert zygote is None or not alive(zygote)
 
 
@@ -348,7 +348,7 @@ def check_stopped_cleanly(plan: Path, out: Path, marks: Path, err: str, below: l
     lines = [line for line in err.splitlines() if line.strip()]
     assert len(lines) == 1 and lines[0].startswith("award-eval: interrupted: 1 of 8 evaluations complete"), err
     assert "Traceback" not in err and "run the same command again" in err and "manifest.json" in err
-    assert wait_until(lambda: not any(alive(p) for p in below), 10), "kernels left running"
+    assert wait_until(lambda: not any(alive(p) for p in below), 60), "kernels left running"
     assert not list(out.glob(".tmp-*")) and not list(out.glob(".old-*")) and not list(out.glob(".*.tmp"))
     check_no_half_written_file(out)
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
@@ -404,8 +404,8 @@ def test_kill_9_then_run_again_finishes_with_the_same_bytes_as_a_clean_run(tmp_p
     assert len(completed(killed)) < 4, "the run finished before it could be killed"
     check_no_half_written_file(killed)  # complete folders only; temporary ones start with '.'
     # without its run, the kernel server ends and takes its kernels and its private folder with it
-    assert wait_until(lambda: not any(alive(p) for p in below), 15), "kernels outlived a killed run"
-    assert wait_until(lambda: not any(d.exists() for d in private), 10), "the kernel server left its folder"
+    assert wait_until(lambda: not any(alive(p) for p in below), 60), "kernels outlived a killed run"
+    assert wait_until(lambda: not any(d.exists() for d in private), 60), "the kernel server left its folder"
 
     again = cli("run", str(plan), "--out", str(killed), "--jobs", "2", "--quiet")
     assert again.returncode == 0, again.stderr[-3000:]
