@@ -25,7 +25,7 @@ def test_without_a_browser_one_line_and_exit_2(demo_run_dir, tmp_path):
 def test_the_pack_holds_the_index_and_the_reports_in_one_language(demo_run_dir):
     en = pack_parts(demo_run_dir, "en")
     assert [p.kind for p in en] == ["index", "ranking", "jury", "screening", "screening", "ranking", "ranking",
-                                    "ranking", "other"]  # … longlist, the three stages, uncertainty
+                                    "ranking", "ranking", "other"]  # … longlist, the four stages, uncertainty
     assert en[0].path.name == "index.en.html" and all(p.path.parent.name.endswith("-en") for p in en[1:])
     with_profiles = pack_parts(demo_run_dir, "sv", profiles=True)
     profiles = sorted((demo_run_dir).glob("profile-*[0-9]/report.html"))  # one Swedish profile per nominee
