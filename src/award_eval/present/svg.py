@@ -258,8 +258,9 @@ def profile_bars(criteria: pd.DataFrame, framework: Framework, name: str, lang: 
             value = fmt_number(score, lang, 0)
             if score >= 12 and not covered:
                 svg.text(x(score) - 6, mid, value, 12, "end", "#ffffff", bold=True)
-            else:
-                svg.text(x(score) + 6, mid, value, 12, "start")
+            else:  # after the bar, and after the median marker when it sits at the bar's end
+                end = max(x(score), x(med) + 7 if covered else 0)
+                svg.text(end + 6, mid, value, 12, "start")
         if np.isfinite(med):
             svg.marker(x(med), mid, "D" if ref == "group" else "s", 12, PEER)
     base = top + row * n + 2
