@@ -143,3 +143,12 @@ def test_the_report_shows_the_svg_as_an_image_with_its_alt(profile, fw):
     assert "<script>" not in page
     box = imgs[0].parent
     assert "figure-scroll" in box["class"] and box["aria-label"] == fig.alt  # scrolls on a phone, like a PNG
+
+
+def test_a_municipality_without_an_index_has_no_dot_and_no_nan(profile, fw):
+    pop = profile.population.assign(index=profile.population["index"].where(profile.population["code"] != profile.code))
+    fig = svg.national_position(pop, profile.code)
+    root = ET.fromstring(fig.svg)
+    assert not re.search(r"\"[^\"]*nan[^\"]*\"", fig.svg.replace("dominant-baseline", ""), re.I)  # no NaN coordinate
+    assert not [c for c in root.findall("s:circle", NS) if c.get("r") == "7.5"]
+    assert _texts(fig).count("Värmdö") == 1  # the legend only

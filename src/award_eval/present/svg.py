@@ -199,6 +199,7 @@ def national_position(population: pd.DataFrame, code: str, lang: Lang = "sv") ->
     top = svg.legend(left, 16, [("dot", ACCENT, keys[0]), ("line", PEER, keys[1]), ("small", MUTED, keys[2])])
     top += 22  # room for the name above the top row's dot
     x = lambda v: left + float(v) / 100 * (right - left)  # noqa: E731
+    known = pd.notna(me["index"])  # a municipality without an index has no dot (the rows still show)
     for k, (label, frame) in enumerate(rows):
         mid = top + band * (k + 0.5)
         svg.lines(left - 10, mid, label, 13)
@@ -206,13 +207,14 @@ def national_position(population: pd.DataFrame, code: str, lang: Lang = "sv") ->
             svg.circle(x(v), mid - dy * band, 3.2, MUTED, 0.8)
         med = frame["index"].median()
         svg.line(x(med), mid - 0.42 * band, x(med), mid + 0.42 * band, PEER, 2.5)
-        svg.circle(x(me["index"]), mid, 7.5, ACCENT, stroke="#ffffff", stroke_width=1.8)
-    # the name above the top row's dot, on a white box, kept inside the frame
-    w = text_width(name, 12.5, bold=True) + 8
-    cx = min(max(x(me["index"]), left + w / 2), right - w / 2)
-    ny = top + band * 0.5 - 22
-    svg.rect(cx - w / 2, ny - 9, w, 18, "#ffffff", 0.85, rx=3)
-    svg.text(cx, ny, name, 12.5, "middle", ACCENT, bold=True)
+        if known:
+            svg.circle(x(me["index"]), mid, 7.5, ACCENT, stroke="#ffffff", stroke_width=1.8)
+    if known:  # the name above the top row's dot, on a white box, kept inside the frame
+        w = text_width(name, 12.5, bold=True) + 8
+        cx = min(max(x(me["index"]), left + w / 2), right - w / 2)
+        ny = top + band * 0.5 - 22
+        svg.rect(cx - w / 2, ny - 9, w, 18, "#ffffff", 0.85, rx=3)
+        svg.text(cx, ny, name, 12.5, "middle", ACCENT, bold=True)
     base = top + band * len(rows) + 4
     svg.x_axis(left, right, base, 0, 100, _ticks(100), axis, lang)
     svg.height = base + 52
