@@ -56,7 +56,7 @@ def test_figures_are_well_formed_svg_that_scale(profile, fw, lang):
         assert root.find("s:title", NS).text == fig.alt
         # no script, no external reference: nothing a report's CSP would block or a reader could follow
         assert not root.findall(".//s:script", NS) and "href" not in fig.svg and "url(" not in fig.svg
-        assert min(float(e.get("font-size")) for e in root.iter("{http://www.w3.org/2000/svg}text")) >= 12
+        assert min(float(e.get("font-size")) for e in root.iter("{http://www.w3.org/2000/svg}text")) >= svg.SMALL
 
 
 def test_national_position_shows_every_municipality_and_labels_the_highlighted_one(profile, fw):

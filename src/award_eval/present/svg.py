@@ -28,6 +28,7 @@ INK = "#1f2933"
 RULE = "#d5dde5"
 FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif"
 WIDTH = 800  # viewBox width; the <img> scales it (max-width: 100%), a phone scrolls it sideways
+TEXT, SMALL = 14, 13  # font sizes: ~11 px at the 40rem a phone keeps a figure at, ~16 px at a desk
 
 
 def esc(text: object) -> str:
@@ -109,11 +110,11 @@ class Svg:
         for v in ticks:
             x = left + (v - lo) / (hi - lo) * (right - left)
             self.line(x, y, x, y + 5, INK, 0.8)
-            self.text(x, y + 16, fmt_number(v, lang, 0), 12, "middle")
-        self.text((left + right) / 2, y + 38, label, 13, "middle")
+            self.text(x, y + 17, fmt_number(v, lang, 0), SMALL, "middle")
+        self.text((left + right) / 2, y + 41, label, TEXT, "middle")
 
     def legend(self, x: float, y: float, items: Sequence[tuple[str, str, str]], columns: int | None = None,
-               size: float = 12) -> float:
+               size: float = SMALL) -> float:
         """Legend entries ``(kind, colour, label)`` (kind: ``dot``, ``small``, ``line``, ``patch``,
         ``D``, ``s``) in rows from ``x, y``, as many per row as fit (or ``columns``); returns the y below it."""
         step = size * 1.7
@@ -193,16 +194,16 @@ def national_position(population: pd.DataFrame, code: str, lang: Lang = "sv") ->
     name = str(me["name"])
     axis = t("figure.indicator_index_axis", lang)
     keys = [name, t("figure.national.median", lang), t("figure.national.one_municipality", lang)]
-    left = 24 + max(text_width(line, 13) for label, _ in rows for line in label)
+    left = 24 + max(text_width(line, TEXT) for label, _ in rows for line in label)
     right, band = WIDTH - 20, 72
     svg = Svg(WIDTH, 0, _alt(axis, keys))
-    top = svg.legend(left, 16, [("dot", ACCENT, keys[0]), ("line", PEER, keys[1]), ("small", MUTED, keys[2])])
-    top += 22  # room for the name above the top row's dot
+    top = svg.legend(left, 18, [("dot", ACCENT, keys[0]), ("line", PEER, keys[1]), ("small", MUTED, keys[2])])
+    top += 26  # room for the name above the top row's dot
     x = lambda v: left + float(v) / 100 * (right - left)  # noqa: E731
     known = pd.notna(me["index"])  # a municipality without an index has no dot (the rows still show)
     for k, (label, frame) in enumerate(rows):
         mid = top + band * (k + 0.5)
-        svg.lines(left - 10, mid, label, 13)
+        svg.lines(left - 10, mid, label, TEXT)
         for v, dy in zip(frame["index"], _spread(len(frame))):
             svg.circle(x(v), mid - dy * band, 3.2, MUTED, 0.8)
         med = frame["index"].median()
@@ -210,14 +211,14 @@ def national_position(population: pd.DataFrame, code: str, lang: Lang = "sv") ->
         if known:
             svg.circle(x(me["index"]), mid, 7.5, ACCENT, stroke="#ffffff", stroke_width=1.8)
     if known:  # the name above the top row's dot, on a white box, kept inside the frame
-        w = text_width(name, 12.5, bold=True) + 8
+        w = text_width(name, TEXT, bold=True) + 8
         cx = min(max(x(me["index"]), left + w / 2), right - w / 2)
-        ny = top + band * 0.5 - 22
-        svg.rect(cx - w / 2, ny - 9, w, 18, "#ffffff", 0.85, rx=3)
-        svg.text(cx, ny, name, 12.5, "middle", ACCENT, bold=True)
+        ny = top + band * 0.5 - 24
+        svg.rect(cx - w / 2, ny - 10, w, 20, "#ffffff", 0.85, rx=3)
+        svg.text(cx, ny, name, TEXT, "middle", ACCENT, bold=True)
     base = top + band * len(rows) + 4
     svg.x_axis(left, right, base, 0, 100, _ticks(100), axis, lang)
-    svg.height = base + 52
+    svg.height = base + 56
     return SvgFigure(svg.render(), svg.label)
 
 
@@ -237,12 +238,12 @@ def profile_bars(criteria: pd.DataFrame, framework: Framework, name: str, lang: 
     if (data["reference"] == "nominees").any():
         items.append(("s", PEER, t("figure.nominee_median", lang)))
     labels = [textwrap.wrap(framework.label(c, lang), 38) or [str(c)] for c in data["criterion"]]
-    size = 12.5
+    size = TEXT
     left = 20 + max([text_width(line, size) for label in labels for line in label] or [0])
     left = min(left, WIDTH * 0.45)
     right, row = WIDTH - 16, 40
     svg = Svg(WIDTH, 0, _alt(axis, [label for _, _, label in items]))
-    top = svg.legend(16, 16, items, columns=2) + 4
+    top = svg.legend(16, 18, items, columns=2) + 4
     x = lambda v: left + float(v) / 110 * (right - left)  # noqa: E731
     for i, (crit, kind) in enumerate(zip(labels, data["kind"])):
         mid = top + row * (i + 0.5)
@@ -259,14 +260,14 @@ def profile_bars(criteria: pd.DataFrame, framework: Framework, name: str, lang: 
             covered = bool(np.isfinite(med) and score - 10 <= med <= score + 0.5)
             value = fmt_number(score, lang, 0)
             if score >= 12 and not covered:
-                svg.text(x(score) - 6, mid, value, 12, "end", "#ffffff", bold=True)
+                svg.text(x(score) - 6, mid, value, SMALL, "end", "#ffffff", bold=True)
             else:  # after the bar, and after the median marker when it sits at the bar's end
                 end = max(x(score), x(med) + 7 if covered else 0)
-                svg.text(end + 6, mid, value, 12, "start")
+                svg.text(end + 6, mid, value, SMALL, "start")
         if np.isfinite(med):
             svg.marker(x(med), mid, "D" if ref == "group" else "s", 12, PEER)
     base = top + row * n + 2
     svg.line(left, top, left, base, INK, 0.8)
     svg.x_axis(left, right, base, 0, 110, _ticks(100), axis, lang)
-    svg.height = base + 52
+    svg.height = base + 56
     return SvgFigure(svg.render(), svg.label)
