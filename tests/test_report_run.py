@@ -134,7 +134,11 @@ def test_reports_have_the_report_look(twin_runs):
         for name, digest in manifest["inputs"].items():
             assert name in hashes and digest in hashes
         assert manifest["packages"]["pandas"] in hashes and str(manifest["seed"]) in hashes
-        assert all(img["src"].startswith("data:image/png;base64,") for img in soup.find_all("img"))
+        imgs = soup.find_all("img")
+        assert all(img["src"].startswith(("data:image/png;base64,", "data:image/svg+xml;base64,")) for img in imgs)
+        if rel.startswith("profile"):  # the profile's two figures: award_eval's SVG, each with its text alternative
+            assert [img["src"][:26] for img in imgs] == ["data:image/svg+xml;base64,"] * 2
+            assert all(img["alt"].startswith(("Indikatorindex", "Poäng", "Indicator index", "Score")) for img in imgs)
         assert "@media print" in soup.find("style").get_text()
 
 
