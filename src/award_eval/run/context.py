@@ -55,11 +55,14 @@ class RunContext:
         return bool(self.data and self.data.synthetic)
 
 
-def prepare(plan: Plan, cache: Path | None = None) -> RunContext:
+def prepare(plan: Plan, cache: Path | None = None, declared: dict | None = None) -> RunContext:
     """Load and check everything a run needs before any notebook starts (bad input stops here).
 
-    ``cache``: where the notebooks' parameter declarations are kept (:func:`check_parameters`)."""
-    declared = check_parameters(plan, cache)
+    ``cache``: where the notebooks' parameter declarations are kept (:func:`check_parameters`).
+    ``declared``: what :func:`check_parameters` returned for this same plan, when the caller has
+    checked it already (the CLI does, before any kernel starts): the check is not done twice."""
+    if declared is None:
+        declared = check_parameters(plan, cache)
     criteria_path = plan.defaults.get("criteria")
     framework = load_framework(criteria_path) if criteria_path else None
     data = load_award_data(plan.defaults["data_dir"], framework) if framework and "data_dir" in plan.defaults else None
