@@ -63,6 +63,7 @@ from award_eval.run.plan import (
     check_parameters,
     notebook_parameters,
     remember_parameters,
+    remember_rounds,
 )
 
 EXECUTION_TIMEOUT = 900
@@ -843,6 +844,7 @@ def run_plan(plan: Plan, out_dir: str | Path, jobs: int | None = None, progress:
         _write_manifest(out_dir, manifest)
         if shared:
             remember_parameters(out_dir / SHARED_DIR, ctx.declared)
+            remember_rounds(out_dir / SHARED_DIR, plan)
         from award_eval.run.report.index import write_index
 
         write_index(out_dir / "index.html", ctx, manifest)

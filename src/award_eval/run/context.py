@@ -34,6 +34,15 @@ HASH_SCHEME = 1
 
 def kernel_name() -> str:
     """The project's kernelspec when installed (``make`` installs it), else this interpreter's."""
+    # First where jupyter_client's KernelSpecManager looks first (jupyter_path("kernels"), names
+    # compared in lower case): a run with nothing to do then does not import jupyter_client and zmq.
+    from jupyter_core.paths import jupyter_path
+
+    for folder in jupyter_path("kernels"):
+        with contextlib.suppress(OSError):
+            if any(entry.lower() == KERNEL_NAME and os.path.isfile(os.path.join(folder, entry, "kernel.json"))
+                   for entry in os.listdir(folder)):
+                return KERNEL_NAME
     from jupyter_client.kernelspec import KernelSpecManager
 
     return KERNEL_NAME if KERNEL_NAME in KernelSpecManager().find_kernel_specs() else "python3"
