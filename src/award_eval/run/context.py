@@ -20,8 +20,11 @@ from award_eval.provenance import (
     package_versions,
     sha256_file,
 )
-from award_eval.run.plan import (
+from award_eval.run.plan import (  # noqa: F401 (code_hash, RUNNER_MODULES: re-exported)
     PATH_PARAMETERS,
+    RUNNER_FOLDERS,
+    RUNNER_MODULES,
+    code_hash,
     EvaluationSpec,
     Plan,
     check_parameters,
@@ -97,27 +100,6 @@ def prepare(plan: Plan, cache: Path | None = None, declared: dict | None = None)
 # ---------------------------------------------------------------------------------------------
 # Hashes: what an evaluation depends on
 # ---------------------------------------------------------------------------------------------
-
-#: Modules that decide how evaluations run, not what they produce: left out of :func:`code_hash`.
-RUNNER_MODULES = frozenset({"cli.py", "kernels.py", "run/__init__.py", "run/batch.py", "run/context.py", "run/plan.py"})
-RUNNER_FOLDERS = ("run/kernels/",)
-
-
-def _is_runner(rel: str) -> bool:
-    return rel in RUNNER_MODULES or rel.startswith(RUNNER_FOLDERS)
-
-
-@functools.lru_cache(maxsize=None)
-def code_hash() -> str:
-    """SHA-256 over award_eval's files that shape results (analysis code, report code, templates)."""
-    root = Path(__file__).resolve().parent.parent
-    digest = hashlib.sha256()
-    for path in sorted(p for p in root.rglob("*") if p.is_file() and "__pycache__" not in p.parts
-                       and p.suffix not in (".pyc", ".pyo") and not _is_runner(p.relative_to(root).as_posix())):
-        digest.update(path.relative_to(root).as_posix().encode() + b"\0")
-        digest.update(hashlib.sha256(path.read_bytes()).digest())
-    return digest.hexdigest()
-
 
 def portable_path(plan: Plan, value: str) -> str:
     """``value`` relative to the plan's folder; when the two share nothing but the file system's

@@ -31,6 +31,7 @@ notebook always receives absolute paths.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import json
 import re
@@ -462,6 +463,27 @@ def _round_folders(plan: Plan) -> list[tuple[str, str]]:
     return list(folders)
 
 
+#: Modules that decide how evaluations run, not what they produce: left out of :func:`code_hash`.
+RUNNER_MODULES = frozenset({"cli.py", "kernels.py", "run/__init__.py", "run/batch.py", "run/context.py", "run/plan.py"})
+RUNNER_FOLDERS = ("run/kernels/",)
+
+
+def _is_runner(rel: str) -> bool:
+    return rel in RUNNER_MODULES or rel.startswith(RUNNER_FOLDERS)
+
+
+@functools.lru_cache(maxsize=None)
+def code_hash() -> str:
+    """SHA-256 over award_eval's files that shape results (analysis code, report code, templates)."""
+    root = Path(__file__).resolve().parent.parent
+    digest = hashlib.sha256()
+    for path in sorted(p for p in root.rglob("*") if p.is_file() and "__pycache__" not in p.parts
+                       and p.suffix not in (".pyc", ".pyo") and not _is_runner(p.relative_to(root).as_posix())):
+        digest.update(path.relative_to(root).as_posix().encode() + b"\0")
+        digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
+
+
 #: The rounds this process has checked and found good: (criteria, data folder) → the key of what was
 #: checked (:func:`_round_key`), computed before the check; :func:`remember_rounds` keeps them.
 _PASSED_ROUNDS: dict[tuple[str, str], str] = {}
@@ -471,7 +493,6 @@ def _round_key(criteria: str, data_dir: str) -> str:
     """SHA-256 over everything a round check reads: the criteria file and every file below the data
     folder (names and bytes), award_eval's own code and the key packages' versions."""
     from award_eval.provenance import package_versions
-    from award_eval.run.context import code_hash
 
     digest = hashlib.sha256(b"round-check 1\0")
     digest.update(json.dumps([str(Path(criteria).resolve()), str(Path(data_dir).resolve()), code_hash(),
