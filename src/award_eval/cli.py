@@ -20,10 +20,11 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from award_eval.run.plan import load_plan
 
     plan = load_plan(args.plan)
-    check_plan(plan, args.out, shared=not args.no_shared)  # every evaluation's parameter values, before any kernel starts
+    # every evaluation's parameter values, before any kernel starts (run_plan does not check again)
+    checked = check_plan(plan, args.out, shared=not args.no_shared)
     result = run_plan(plan, args.out, jobs=args.jobs, progress=not args.quiet, force=args.force,
                       dask=args.dask, timeout=args.timeout, kernel_start=args.kernel_start,
-                      shared=not args.no_shared)
+                      shared=not args.no_shared, checked=checked)
     print(result.summary())
     print(f"Reports: {result.index}")
     return 1 if result.failed else 0

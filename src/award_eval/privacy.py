@@ -231,6 +231,12 @@ def scrub_paths(text: str, roots: Iterable[str | Path]) -> str:
     ``/home/ann/award/data/demo/x.csv`` with root ``/home/ann/award`` becomes ``data/demo/x.csv``;
     longer roots are tried first, so the most specific one wins.
     """
+    return path_scrubber(roots)(text)
+
+
+def path_scrubber(roots: Iterable[str | Path]):
+    """:func:`scrub_paths` with ``roots`` resolved once: a function of the text, for many texts
+    (every string of a notebook) at the cost of one."""
     variants: set[str] = set()
     for root in roots:
         if not root:
@@ -240,10 +246,10 @@ def scrub_paths(text: str, roots: Iterable[str | Path]) -> str:
             continue
         variants.update({s, str(Path(s).resolve()) if Path(s).is_absolute() else s})
     if not variants:
-        return text
+        return lambda text: text
     pattern = re.compile(r"(?<![\w.-])(?:" + "|".join(re.escape(r) for r in sorted(variants, key=len, reverse=True))
                          + r")(?:[/\\]|(?![\w.-]))")
-    return outside_data_uris(text, lambda part: pattern.sub("", part))
+    return lambda text: outside_data_uris(text, lambda part: pattern.sub("", part))
 
 
 _DATA_URI = re.compile(r"(data:[\w/+.-]+;base64,[A-Za-z0-9+/=\s]+)")

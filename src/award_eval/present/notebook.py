@@ -9,8 +9,6 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import matplotlib
-
 from award_eval.errors import InputError
 
 
@@ -45,6 +43,8 @@ def project_root() -> Path:
 def configure_figures() -> None:
     """Stable figure output (fixed SVG hash salt, no date metadata: reruns give equal bytes), and in a
     kernel an alt text on every figure (:func:`award_eval.plots.attach_alt_text`)."""
+    import matplotlib  # here, not at the top: parameters checks import this module (award-eval run)
+
     matplotlib.rcParams["svg.hashsalt"] = "award_eval"
     matplotlib.rcParams["figure.dpi"] = 96
     matplotlib.rcParams["savefig.dpi"] = 96

@@ -63,6 +63,7 @@ from award_eval.run.plan import (
     check_parameters,
     notebook_parameters,
     remember_parameters,
+    remember_rounds,
 )
 
 EXECUTION_TIMEOUT = 900
@@ -780,7 +781,7 @@ class _Signals:
 def run_plan(plan: Plan, out_dir: str | Path, jobs: int | None = None, progress: bool = True, *,
              force: bool = False, dask: str | None = None, timeout: float | None = EXECUTION_TIMEOUT,
              kernel_start: str = "auto", warmup: tuple[str, ...] | list[str] | None = None,
-             kernel: str | None = None, shared: bool = True) -> RunResult:
+             kernel: str | None = None, shared: bool = True, checked: dict | None = None) -> RunResult:
     """Run every evaluation of ``plan`` into ``out_dir``; write ``manifest.json`` and ``index.html``.
 
     ``jobs``: evaluations run at once (default: the number of cores; ignored with ``dask``).
@@ -790,7 +791,9 @@ def run_plan(plan: Plan, out_dir: str | Path, jobs: int | None = None, progress:
     ``warmup``: the modules a forked kernel has imported already (default
     :data:`award_eval.run.kernels.WARMUP`; ``()`` for none). ``shared``: the notebooks share one
     precomputation per run in ``<out>/.shared/`` (:mod:`award_eval.shared`); ``False``: each
-    notebook computes it itself (the same result files, byte for byte).
+    notebook computes it itself (the same result files, byte for byte). ``checked``: what
+    :func:`check_plan` returned for this same plan and ``out_dir``, when the caller has just checked
+    it (the CLI, before any kernel starts): the plan is then not checked a second time.
 
     Returns a :class:`RunResult`; raises :class:`RunInterrupted` on Ctrl-C or SIGTERM after
     stopping cleanly, and :class:`~award_eval.errors.InputError` for bad input (nothing written).
@@ -805,7 +808,7 @@ def run_plan(plan: Plan, out_dir: str | Path, jobs: int | None = None, progress:
             # most likely everything runs: the kernel server imports while the inputs are checked
             early = _new_pool(kernel, jobs, kernel_start, warmup, shared_env(out_dir, shared)).start()
             stack.callback(early.close)
-        ctx = prepare(plan, parameters_cache(out_dir, shared))
+        ctx = prepare(plan, parameters_cache(out_dir, shared), declared=checked)
         digests = {s.id: evaluation_hash(ctx, s, kernel) for s in plan.evaluations}
         signals = stack.enter_context(_Signals().installed())
         existed = out_dir.is_dir()
@@ -841,6 +844,7 @@ def run_plan(plan: Plan, out_dir: str | Path, jobs: int | None = None, progress:
         _write_manifest(out_dir, manifest)
         if shared:
             remember_parameters(out_dir / SHARED_DIR, ctx.declared)
+            remember_rounds(out_dir / SHARED_DIR, plan)
         from award_eval.run.report.index import write_index
 
         write_index(out_dir / "index.html", ctx, manifest)

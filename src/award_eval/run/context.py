@@ -20,8 +20,11 @@ from award_eval.provenance import (
     package_versions,
     sha256_file,
 )
-from award_eval.run.plan import (
+from award_eval.run.plan import (  # noqa: F401 (code_hash, RUNNER_MODULES: re-exported)
     PATH_PARAMETERS,
+    RUNNER_FOLDERS,
+    RUNNER_MODULES,
+    code_hash,
     EvaluationSpec,
     Plan,
     check_parameters,
@@ -34,6 +37,15 @@ HASH_SCHEME = 1
 
 def kernel_name() -> str:
     """The project's kernelspec when installed (``make`` installs it), else this interpreter's."""
+    # First where jupyter_client's KernelSpecManager looks first (jupyter_path("kernels"), names
+    # compared in lower case): a run with nothing to do then does not import jupyter_client and zmq.
+    from jupyter_core.paths import jupyter_path
+
+    for folder in jupyter_path("kernels"):
+        with contextlib.suppress(OSError):
+            if any(entry.lower() == KERNEL_NAME and os.path.isfile(os.path.join(folder, entry, "kernel.json"))
+                   for entry in os.listdir(folder)):
+                return KERNEL_NAME
     from jupyter_client.kernelspec import KernelSpecManager
 
     return KERNEL_NAME if KERNEL_NAME in KernelSpecManager().find_kernel_specs() else "python3"
@@ -55,11 +67,14 @@ class RunContext:
         return bool(self.data and self.data.synthetic)
 
 
-def prepare(plan: Plan, cache: Path | None = None) -> RunContext:
+def prepare(plan: Plan, cache: Path | None = None, declared: dict | None = None) -> RunContext:
     """Load and check everything a run needs before any notebook starts (bad input stops here).
 
-    ``cache``: where the notebooks' parameter declarations are kept (:func:`check_parameters`)."""
-    declared = check_parameters(plan, cache)
+    ``cache``: where the notebooks' parameter declarations are kept (:func:`check_parameters`).
+    ``declared``: what :func:`check_parameters` returned for this same plan, when the caller has
+    checked it already (the CLI does, before any kernel starts): the check is not done twice."""
+    if declared is None:
+        declared = check_parameters(plan, cache)
     criteria_path = plan.defaults.get("criteria")
     framework = load_framework(criteria_path) if criteria_path else None
     data = load_award_data(plan.defaults["data_dir"], framework) if framework and "data_dir" in plan.defaults else None
@@ -85,27 +100,6 @@ def prepare(plan: Plan, cache: Path | None = None) -> RunContext:
 # ---------------------------------------------------------------------------------------------
 # Hashes: what an evaluation depends on
 # ---------------------------------------------------------------------------------------------
-
-#: Modules that decide how evaluations run, not what they produce: left out of :func:`code_hash`.
-RUNNER_MODULES = frozenset({"cli.py", "kernels.py", "run/__init__.py", "run/batch.py", "run/context.py", "run/plan.py"})
-RUNNER_FOLDERS = ("run/kernels/",)
-
-
-def _is_runner(rel: str) -> bool:
-    return rel in RUNNER_MODULES or rel.startswith(RUNNER_FOLDERS)
-
-
-@functools.lru_cache(maxsize=None)
-def code_hash() -> str:
-    """SHA-256 over award_eval's files that shape results (analysis code, report code, templates)."""
-    root = Path(__file__).resolve().parent.parent
-    digest = hashlib.sha256()
-    for path in sorted(p for p in root.rglob("*") if p.is_file() and "__pycache__" not in p.parts
-                       and p.suffix not in (".pyc", ".pyo") and not _is_runner(p.relative_to(root).as_posix())):
-        digest.update(path.relative_to(root).as_posix().encode() + b"\0")
-        digest.update(hashlib.sha256(path.read_bytes()).digest())
-    return digest.hexdigest()
-
 
 def portable_path(plan: Plan, value: str) -> str:
     """``value`` relative to the plan's folder; when the two share nothing but the file system's

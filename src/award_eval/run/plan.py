@@ -31,6 +31,7 @@ notebook always receives absolute paths.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import json
 import re
@@ -448,29 +449,100 @@ def check_parameters(plan: Plan, cache: Path | None = None) -> dict[Path, dict[s
                              yaml_path=f"defaults.{name}", value=name)
     for spec in plan.evaluations:
         _check_values(plan, spec, declared[spec.notebook])
-    check_rounds(plan)
+    check_rounds(plan, cache)
     return declared
 
 
-def check_rounds(plan: Plan) -> None:
-    """The round of every data folder the plan reads (``round.yaml``, ``decisions/<stage>.csv``,
-    ``scores/<stage>.csv``), checked as ``award-eval validate`` checks it
-    (:func:`award_eval.validation.round_summary`): a bad decision file stops the run here, in one
-    line naming file, row, column and value, before any kernel starts and before anything is written.
-    """
-    from award_eval.criteria import load_framework
-    from award_eval.data import load_award_data
-    from award_eval.validation import round_summary
-
+def _round_folders(plan: Plan) -> list[tuple[str, str]]:
     folders: dict[tuple[str, str], None] = {}
     for spec in plan.evaluations:
         params = {**plan.defaults, **spec.parameters}
         criteria, data_dir = params.get("criteria"), params.get("data_dir")
         if isinstance(criteria, str) and isinstance(data_dir, str) and (Path(data_dir) / "round.yaml").is_file():
             folders[(criteria, data_dir)] = None
-    for criteria, data_dir in folders:
+    return list(folders)
+
+
+#: Modules that decide how evaluations run, not what they produce: left out of :func:`code_hash`.
+RUNNER_MODULES = frozenset({"cli.py", "kernels.py", "run/__init__.py", "run/batch.py", "run/context.py", "run/plan.py"})
+RUNNER_FOLDERS = ("run/kernels/",)
+
+
+def _is_runner(rel: str) -> bool:
+    return rel in RUNNER_MODULES or rel.startswith(RUNNER_FOLDERS)
+
+
+@functools.lru_cache(maxsize=None)
+def code_hash() -> str:
+    """SHA-256 over award_eval's files that shape results (analysis code, report code, templates)."""
+    root = Path(__file__).resolve().parent.parent
+    digest = hashlib.sha256()
+    for path in sorted(p for p in root.rglob("*") if p.is_file() and "__pycache__" not in p.parts
+                       and p.suffix not in (".pyc", ".pyo") and not _is_runner(p.relative_to(root).as_posix())):
+        digest.update(path.relative_to(root).as_posix().encode() + b"\0")
+        digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
+
+
+#: The rounds this process has checked and found good: (criteria, data folder) → the key of what was
+#: checked (:func:`_round_key`), computed before the check; :func:`remember_rounds` keeps them.
+_PASSED_ROUNDS: dict[tuple[str, str], str] = {}
+
+
+def _round_key(criteria: str, data_dir: str) -> str:
+    """SHA-256 over everything a round check reads: the criteria file and every file below the data
+    folder (names and bytes), award_eval's own code and the key packages' versions."""
+    from award_eval.provenance import package_versions
+
+    digest = hashlib.sha256(b"round-check 1\0")
+    digest.update(json.dumps([str(Path(criteria).resolve()), str(Path(data_dir).resolve()), code_hash(),
+                              package_versions()], sort_keys=True).encode() + b"\0")
+    digest.update(hashlib.sha256(Path(criteria).read_bytes()).digest())
+    root = Path(data_dir)
+    for path in sorted(p for p in root.rglob("*") if p.is_file()):
+        digest.update(path.relative_to(root).as_posix().encode() + b"\0")
+        digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
+
+
+def check_rounds(plan: Plan, cache: Path | None = None) -> None:
+    """The round of every data folder the plan reads (``round.yaml``, ``decisions/<stage>.csv``,
+    ``scores/<stage>.csv``), checked as ``award-eval validate`` checks it
+    (:func:`award_eval.validation.round_summary`): a bad decision file stops the run here, in one
+    line naming file, row, column and value, before any kernel starts and before anything is written.
+
+    ``cache``: the folder where an earlier run kept the keys of the rounds it found good
+    (:func:`remember_rounds`); a round whose inputs, award_eval's code and key packages are all
+    unchanged is not checked again (a run with nothing to do: ~0.4 s of loading and ranking).
+    """
+    from award_eval.criteria import load_framework
+    from award_eval.data import load_award_data
+    from award_eval.validation import round_summary
+
+    for criteria, data_dir in _round_folders(plan):
+        try:
+            key = _round_key(criteria, data_dir)
+        except OSError:
+            key = None  # the check itself says what cannot be read
+        if key is not None and cache is not None and (cache / f"round-{key}.ok").is_file():
+            _PASSED_ROUNDS[(criteria, data_dir)] = key
+            continue
         framework = load_framework(criteria)
         round_summary(framework, load_award_data(data_dir, framework), Path(data_dir))
+        if key is not None:
+            _PASSED_ROUNDS[(criteria, data_dir)] = key
+
+
+def remember_rounds(cache: Path, plan: Plan) -> None:
+    """Keep in ``cache`` the keys of the plan's rounds this process checked and found good."""
+    from award_eval.io.files import atomic_write_text
+
+    cache.mkdir(parents=True, exist_ok=True)
+    for folders in _round_folders(plan):
+        key = _PASSED_ROUNDS.get(folders)
+        if key is not None and not (cache / f"round-{key}.ok").is_file():
+            with contextlib.suppress(OSError):
+                atomic_write_text(cache / f"round-{key}.ok", key + "\n")
 
 
 def _check_values(plan: Plan, spec: EvaluationSpec, decl: dict[str, dict]) -> None:

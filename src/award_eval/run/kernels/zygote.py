@@ -46,8 +46,22 @@ HISTORY_IN_MEMORY = "--HistoryManager.hist_file=:memory:"
 #: Modules the zygote imports before it forks kernels. ``award_eval.*`` means every submodule of
 #: award_eval except those that drive runs (they import papermill and nbconvert, which no notebook
 #: needs). A module that fails to import is skipped (the notebook will report the error itself).
+#: Besides the notebooks' own imports, the modules every kernel imports as it starts (its shell's
+#: debugger, inspector, history, tornado's loop) and those the notebooks' cells import on first use
+#: (the Agg canvas, pandas' CSV and text formatters, the narwhals layer scikit-learn checks frames
+#: with): ~50 ms of every kernel's CPU otherwise. Not ``matplotlib_inline``: its import hooks the
+#: backend into the running IPython, so it must happen inside the kernel.
 WARMUP: tuple[str, ...] = ("numpy", "pandas", "scipy.stats", "sklearn.base", "matplotlib", "matplotlib.pyplot",
-                           "IPython.display", "award_eval", "award_eval.*")
+                           "IPython.display", "award_eval", "award_eval.*",
+                           "IPython.core.completerlib", "IPython.core.debugger", "IPython.core.logger",
+                           "IPython.core.oinspect", "IPython.core.pylabtools", "IPython.extensions.storemagic",
+                           "sqlite3", "tornado.platform.asyncio", "matplotlib.backends.backend_agg",
+                           "pandas.io.formats.csvs", "pandas.io.formats.string", "pandas.core.reshape.reshape",
+                           "pandas.core.methods.to_dict", "narwhals.stable.v2", "narwhals._pandas_like.dataframe",
+                           "narwhals._pandas_like.namespace", "narwhals._interchange.dataframe")
+#: Called after the warm-up imports (``module:function``, when the warm-up imported the module): the
+#: bilingual catalogue, which every notebook reads at its first ``t()`` (~50 ms per kernel).
+WARM_CALLS: tuple[str, ...] = ("award_eval.i18n:catalogue",)
 #: Never preloaded: these modules and every module below them.
 NOT_PRELOADED = frozenset({"award_eval.cli", "award_eval.run"})
 
@@ -116,6 +130,13 @@ def serve() -> None:
         pass
 
     loaded, failed = _preload(warmup)
+    for call in WARM_CALLS:
+        module, _, func = call.partition(":")
+        if module in loaded:  # warmed up (not with warmup=())
+            try:
+                getattr(sys.modules[module], func)()
+            except Exception as exc:  # noqa: BLE001 - the notebook will meet the same error itself
+                failed[call] = f"{type(exc).__name__}: {exc}"
     # The warm-up modules' objects (~200,000) are moved out of the collector's reach, as Python's
     # documentation advises before forking: a kernel's full collection would otherwise walk them all
     # (~0.1 s) and, by touching their headers, copy pages the fork shares with the zygote. They live

@@ -1,6 +1,7 @@
 """The run's index page: the winner, the top, every report by kind, failed evaluations."""
 from __future__ import annotations
 
+import functools
 import json
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -144,6 +145,14 @@ def _pick_variant(group: dict, lang: Lang) -> dict:
     return group["variants"][0]
 
 
+@functools.lru_cache(maxsize=1)
+def _environment() -> jinja2.Environment:
+    """One Jinja environment per process: the index template is compiled once, not once per
+    language (jinja2 still reloads it when the file changes)."""
+    return jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)), autoescape=True,
+                              keep_trailing_newline=True)
+
+
 def render_index(ctx: "RunContext", manifest: dict, out_dir: Path, lang: Lang, other_langs: dict[str, str]) -> str:
     """The run's index page in ``lang``; ``other_langs`` maps a language to its index file name."""
     lang = check_lang(lang)
@@ -214,9 +223,7 @@ def render_index(ctx: "RunContext", manifest: dict, out_dir: Path, lang: Lang, o
     run_state = (t("report.index.all_done", lang, n=fmt_int(n, lang)) if not failed else
                  t("report.index.some_failed", lang, done=fmt_int(done, lang), n=fmt_int(n, lang), failed=fmt_int(len(failed), lang)))
 
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)), autoescape=True,
-                             keep_trailing_newline=True)
-    page = env.get_template("index.html.j2").render(
+    page = _environment().get_template("index.html.j2").render(
         lang=lang, title=_round_title(ctx, lang) or _award_label(ctx, lang), award=_award_label(ctx, lang),
         synthetic=ctx.synthetic, synthetic_text=t("common.synthetic", lang),
         status_label=t("report.status_label", lang), status=t("report.data.synthetic" if ctx.synthetic else "report.data.real", lang),
