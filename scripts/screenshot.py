@@ -24,7 +24,9 @@ PAGES = {"index": "index.html", "index-en": "index.en.html",
          "uncertainty": "uncertainty/report.html", "uncertainty-en": "uncertainty-en/report.html",
          "profile": "profile-0120/report.html", "profile-en": "profile-2262-en/report.html",
          "longlist": "longlist/report.html", "longlist-en": "longlist-en/report.html",
-         "stage": "stage-longlist/report.html", "stage-en": "stage-longlist-en/report.html"}
+         "stage": "stage-longlist/report.html", "stage-en": "stage-longlist-en/report.html",
+         "stage-winner": "stage-winner/report.html", "stage-winner-en": "stage-winner-en/report.html",
+         "profile-joint": "profile-2062-2034-2039/report.html"}
 
 
 def shrink(png: Path) -> None:
