@@ -190,18 +190,6 @@ def award_eval_run(plan_path: Path, out: Path, jobs: int, *extra: str) -> tuple[
     return seconds, ((peak_rss, peak_pss) if sampling else None)
 
 
-def result_files(folder: Path) -> dict[str, bytes]:
-    """Every result file of a run (CSVs, reports, indexes, workbook); not the executed notebooks,
-    records and manifest (timings by nature), nor the shared store."""
-    out = {}
-    for p in sorted(folder.rglob("*")):
-        rel = p.relative_to(folder).as_posix()
-        if p.is_file() and not rel.startswith(".shared/") and p.name not in (
-                "notebook.ipynb", "manifest.json", ".evaluation.json"):
-            out[rel] = p.read_bytes()
-    return out
-
-
 def compare_results(a: Path, b: Path, ids: list[str]) -> tuple[int, list[str]]:
     same, differ = 0, []
     for eid in ids:
@@ -270,6 +258,8 @@ def main(argv: list[str] | None = None) -> int:
     no_shared = None
     if args.check_no_shared:
         no_shared_s, _ = award_eval_run(plan_path, work / "run-no-shared", args.jobs, "--quiet", "--no-shared")
+        from award_eval.run.batch import result_files
+
         a, b = result_files(work / "run"), result_files(work / "run-no-shared")
         differ = sorted(n for n in set(a) | set(b) if a.get(n) != b.get(n))
         no_shared = (no_shared_s, len(a), differ, CPU_SECONDS[str(work / "run-no-shared")])

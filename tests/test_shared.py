@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from award_eval.evaluation import Settings
+from award_eval.run.batch import result_files
 from award_eval.shared import ENV, Shared, compute, input_key, shared
 
 from .conftest import CRITERIA, DEMO, DEMO_EPOCH, ROOT
@@ -75,18 +76,6 @@ def test_a_damaged_or_foreign_store_file_is_never_used(tmp_path: Path, damage: s
     frames_equal(compute(CRITERIA, DEMO, Settings(), 42), again)
     assert again.seed == 42
     assert path.read_bytes()[:200] == good[:200]  # replaced by a good one
-
-
-def result_files(folder: Path) -> dict[str, bytes]:
-    """Every result file of a run: CSVs, reports, indexes, the workbook (not the executed notebooks,
-    records and manifest, which carry timings by nature; not the store itself)."""
-    out = {}
-    for p in sorted(folder.rglob("*")):
-        rel = p.relative_to(folder).as_posix()
-        if p.is_file() and not rel.startswith(".shared/") and p.name not in (
-                "notebook.ipynb", "manifest.json", ".evaluation.json"):
-            out[rel] = p.read_bytes()
-    return out
 
 
 def test_demo_award_is_byte_identical_without_the_shared_store(demo_run_dir: Path, tmp_path: Path):

@@ -4,6 +4,7 @@ from __future__ import annotations
 import hashlib
 import subprocess
 from importlib.metadata import PackageNotFoundError, version
+from collections.abc import Callable
 from pathlib import Path
 
 KEY_PACKAGES = ("award-eval", "numpy", "pandas", "scipy", "scikit-learn", "matplotlib", "papermill", "nbconvert")
@@ -11,6 +12,18 @@ KEY_PACKAGES = ("award-eval", "numpy", "pandas", "scipy", "scikit-learn", "matpl
 
 def sha256_file(path: str | Path) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def tree_digest(root: str | Path, skip: Callable[[str], bool] = lambda rel: False) -> str:
+    """SHA-256 over every file below ``root`` (relative name and bytes, in name order; no bytecode),
+    leaving out the relative names ``skip`` says: a version of code, templates and catalogue."""
+    root = Path(root)
+    digest = hashlib.sha256()
+    for path in sorted(p for p in root.rglob("*") if p.is_file() and "__pycache__" not in p.parts
+                       and p.suffix not in (".pyc", ".pyo") and not skip(p.relative_to(root).as_posix())):
+        digest.update(path.relative_to(root).as_posix().encode() + b"\0")
+        digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
 
 
 def package_versions() -> dict[str, str]:

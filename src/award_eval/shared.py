@@ -41,7 +41,7 @@ from award_eval.data import AwardData, load_award_data
 from award_eval.evaluation import Result, Settings, evaluate, population_scores
 from award_eval.io.files import atomic_write_bytes
 from award_eval.privacy import anonymise
-from award_eval.provenance import package_versions
+from award_eval.provenance import package_versions, tree_digest
 from award_eval.round import screening_expectations
 from award_eval.uncertainty import confidence
 
@@ -97,14 +97,7 @@ RUNNER_FILES = ("cli.py", "__main__.py", "run/")
 def code_version() -> str:
     """SHA-256 over award_eval's own files (code, templates, catalogue; not the runner's): a new
     version, a new key."""
-    root = Path(__file__).resolve().parent
-    digest = hashlib.sha256()
-    for path in sorted(p for p in root.rglob("*") if p.is_file() and "__pycache__" not in p.parts
-                       and p.suffix not in (".pyc", ".pyo")
-                       and not p.relative_to(root).as_posix().startswith(RUNNER_FILES)):
-        digest.update(path.relative_to(root).as_posix().encode() + b"\0")
-        digest.update(hashlib.sha256(path.read_bytes()).digest())
-    return digest.hexdigest()
+    return tree_digest(Path(__file__).resolve().parent, lambda rel: rel.startswith(RUNNER_FILES))
 
 
 def _files(folder: Path) -> list[Path]:

@@ -270,6 +270,19 @@ def drop_stores(out_dir: Path) -> int:
     return len(stores)
 
 
+def result_files(folder: Path) -> dict[str, bytes]:
+    """Every result file of a run (CSVs, reports, indexes, workbook), by path inside the run folder:
+    what two runs of the same inputs must write byte for byte. Not the executed notebooks, the
+    records and the manifest (timings by nature), nor the shared store."""
+    out = {}
+    for p in sorted(folder.rglob("*")):
+        rel = p.relative_to(folder).as_posix()
+        if p.is_file() and not rel.startswith(f"{SHARED_DIR}/") and p.name not in (
+                "notebook.ipynb", "manifest.json", RECORD):
+            out[rel] = p.read_bytes()
+    return out
+
+
 def _discard(path: Path) -> None:
     """Remove a folder: first renamed (atomic), then deleted, so it is never seen half-deleted."""
     if path.exists():

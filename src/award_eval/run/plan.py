@@ -54,6 +54,7 @@ from award_eval.criteria import Label
 from award_eval.errors import InputError
 from award_eval.io.yaml import parse as parse_yaml
 from award_eval.parameters import SCHEMAS, parameter_error, problem
+from award_eval.provenance import tree_digest
 
 PATH_PARAMETERS = ("criteria", "data_dir")
 #: Given by the run itself, to notebooks that declare them: the evaluation's id and its output folder.
@@ -475,13 +476,7 @@ def _is_runner(rel: str) -> bool:
 @functools.lru_cache(maxsize=None)
 def code_hash() -> str:
     """SHA-256 over award_eval's files that shape results (analysis code, report code, templates)."""
-    root = Path(__file__).resolve().parent.parent
-    digest = hashlib.sha256()
-    for path in sorted(p for p in root.rglob("*") if p.is_file() and "__pycache__" not in p.parts
-                       and p.suffix not in (".pyc", ".pyo") and not _is_runner(p.relative_to(root).as_posix())):
-        digest.update(path.relative_to(root).as_posix().encode() + b"\0")
-        digest.update(hashlib.sha256(path.read_bytes()).digest())
-    return digest.hexdigest()
+    return tree_digest(Path(__file__).resolve().parent.parent, _is_runner)
 
 
 #: The rounds this process has checked and found good: (criteria, data folder) → the key of what was
