@@ -493,10 +493,7 @@ def _round_key(criteria: str, data_dir: str) -> str:
     digest.update(json.dumps([str(Path(criteria).resolve()), str(Path(data_dir).resolve()), code_hash(),
                               package_versions()], sort_keys=True).encode() + b"\0")
     digest.update(hashlib.sha256(Path(criteria).read_bytes()).digest())
-    root = Path(data_dir)
-    for path in sorted(p for p in root.rglob("*") if p.is_file()):
-        digest.update(path.relative_to(root).as_posix().encode() + b"\0")
-        digest.update(hashlib.sha256(path.read_bytes()).digest())
+    digest.update(tree_digest(data_dir).encode())
     return digest.hexdigest()
 
 
