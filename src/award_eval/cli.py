@@ -16,15 +16,24 @@ from award_eval.errors import AwardEvalError, EvaluationFailed, InputError, Plan
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from award_eval.run.batch import check_plan, run_plan
+    from award_eval.run.batch import check_output_dir, check_plan, early_pool, run_plan
     from award_eval.run.plan import load_plan
 
     plan = load_plan(args.plan)
-    # every evaluation's parameter values, before any kernel starts (run_plan does not check again)
-    checked = check_plan(plan, args.out, shared=not args.no_shared)
-    result = run_plan(plan, args.out, jobs=args.jobs, progress=not args.quiet, force=args.force,
+    out = check_output_dir(plan, args.out)
+    # the kernel server imports while the plan is checked; no kernel starts before the check passes
+    pool = early_pool(plan, out, args.jobs, force=args.force, dask=args.dask, kernel_start=args.kernel_start,
+                      shared=not args.no_shared)
+    try:
+        # every evaluation's parameter values, before any kernel starts (run_plan does not check again)
+        checked = check_plan(plan, out, shared=not args.no_shared)
+    except BaseException:
+        if pool is not None:
+            pool.close()
+        raise
+    result = run_plan(plan, out, jobs=args.jobs, progress=not args.quiet, force=args.force,
                       dask=args.dask, timeout=args.timeout, kernel_start=args.kernel_start,
-                      shared=not args.no_shared, checked=checked)
+                      shared=not args.no_shared, checked=checked, pool=pool)
     print(result.summary())
     print(f"Reports: {result.index}")
     return 1 if result.failed else 0

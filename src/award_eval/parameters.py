@@ -156,6 +156,13 @@ def _adapter(kind: Any) -> TypeAdapter:
     return _ADAPTERS[id(kind)]
 
 
+def prepare_validators() -> None:
+    """Build every schema's validators now (the kernel server does, so forked kernels inherit them)."""
+    for schema in SCHEMAS.values():
+        for kind in schema.values():
+            _adapter(kind)
+
+
 @dataclass(frozen=True)
 class Problem:
     """What is wrong with one parameter: its name, value, and what was expected (or "not found")."""

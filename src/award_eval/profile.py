@@ -18,6 +18,7 @@ Pure functions over an evaluation's inputs; ``notebooks/profile.ipynb`` only dis
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 import pandas as pd
@@ -28,7 +29,6 @@ from award_eval.errors import InputError
 from award_eval.evaluation import Result, Settings, evaluate, population_scores
 from award_eval.joint import is_joint
 from award_eval.ranking import rank_scores
-from award_eval.shared import Shared
 from award_eval.uncertainty import confidence
 
 CRITERIA_COLUMNS = ["criterion", "pillar", "kind", "raw", "unit", "score", "reference", "reference_median",
@@ -68,6 +68,16 @@ class Profile:
     what_it_would_take: pd.DataFrame | None = None
 
 
+class Precomputed(Protocol):
+    """What :func:`build_profile` reads from a run's precomputation (:class:`award_eval.shared.Shared`)."""
+
+    intervals: pd.DataFrame | None
+
+    def population_for(self, code: str) -> pd.DataFrame: ...
+
+    def peers_for(self, code: str) -> "Peers": ...
+
+
 def _ranks(values: pd.Series) -> pd.Series:
     return rank_scores(values.astype(float))
 
@@ -84,13 +94,22 @@ def municipality(data: AwardData, code: str) -> pd.Series:
     return rows.iloc[0]
 
 
-def national_position(population: pd.DataFrame, register: pd.DataFrame, code: str) -> tuple[Position, pd.DataFrame]:
-    """The municipality's indicator-index position, and the per-municipality table behind it."""
+def national_table(population: pd.DataFrame, register: pd.DataFrame) -> pd.DataFrame:
+    """Every municipality's indicator index with its national and SKR-group rank (the same for all
+    profiles): ``code, name, skr_group, index, national_rank, group_rank``."""
     pop = register[["code", "name", "skr_group"]].copy()
     pop["index"] = population["index"].reindex(pop["code"]).to_numpy()
     pop["national_rank"] = _ranks(pop["index"]).to_numpy()
     pop["group_rank"] = pop.groupby("skr_group", sort=False)["index"].transform(
         lambda s: _ranks(s).astype("float")).astype("Int64")
+    return pop.reset_index(drop=True)
+
+
+def national_position(population: pd.DataFrame, register: pd.DataFrame, code: str,
+                      table: pd.DataFrame | None = None) -> tuple[Position, pd.DataFrame]:
+    """The municipality's indicator-index position, and the per-municipality table behind it
+    (``table``: :func:`national_table` of the same inputs, when already computed)."""
+    pop = national_table(population, register) if table is None else table
     me = pop[pop["code"] == code].iloc[0]
     group = pop[pop["skr_group"] == me["skr_group"]]
     pos = Position(
@@ -102,19 +121,63 @@ def national_position(population: pd.DataFrame, register: pd.DataFrame, code: st
         group_median=float(group["index"].median()),
         national_median=float(pop["index"].median()),
     )
-    return pos, pop.reset_index(drop=True)
+    return pos, pop
+
+
+@dataclass(frozen=True)
+class IndicatorPeers:
+    """One indicator criterion's scores compared nationally and within each SKR group."""
+
+    scores: pd.Series  # by code
+    national_rank: pd.Series
+    national_median: float
+    national_n: int
+    groups: dict[str, tuple[pd.Series, float, int]]  # SKR group -> (ranks within it, median, count)
+
+
+@dataclass(frozen=True)
+class Peers:
+    """What every profile of one register and population looks up: the same for all profiles, so an
+    ``award-eval run`` computes it once (:class:`award_eval.shared.Shared`) instead of 290 times."""
+
+    table: pd.DataFrame  # national_table
+    raw: pd.DataFrame  # latest indicator values, by code (register order)
+    indicators: dict[str, IndicatorPeers]
+    group_of: dict[str, str]  # code -> SKR group
+
+
+def peers(framework: Framework, data: AwardData, settings: Settings, population: pd.DataFrame) -> Peers:
+    """The :class:`Peers` of ``data``'s register, with ``population`` its indicator scores
+    (:func:`award_eval.evaluation.population_scores` of the same inputs)."""
+    register = data.register.set_index("code")
+    groups = {str(g): register.index[register["skr_group"] == g] for g in register["skr_group"].unique()}
+    indicators = {}
+    for node in framework.leaves():
+        if node.kind != "indicator":
+            continue
+        col = population[node.id].astype(float)
+        per_group = {}
+        for group, codes in groups.items():
+            grp = col.reindex(codes)
+            per_group[group] = (_ranks(grp), float(grp.median()), int(grp.notna().sum()))
+        indicators[node.id] = IndicatorPeers(col, _ranks(col), float(col.median()), int(col.notna().sum()), per_group)
+    return Peers(table=national_table(population, data.register),
+                 raw=latest_values(data.indicators, settings.year).reindex(index=register.index),
+                 indicators=indicators, group_of={str(c): str(g) for c, g in register["skr_group"].items()})
 
 
 def criteria_table(framework: Framework, data: AwardData, settings: Settings, code: str,
-                   population: pd.DataFrame, result: Result | None = None) -> pd.DataFrame:
+                   population: pd.DataFrame, result: Result | None = None, *,
+                   peers_: Peers | None = None) -> pd.DataFrame:
     """One row per criterion: the municipality's value and score against its peers (CRITERIA_COLUMNS).
 
     Indicator criteria are compared with the SKR group's median; jury criteria (nominees only,
-    from ``result``) with the nominees' median.
+    from ``result``) with the nominees' median. ``peers_``: :func:`peers` of the same inputs, when
+    already computed.
     """
-    register = data.register.set_index("code")
-    group_codes = register.index[register["skr_group"] == register.at[code, "skr_group"]]
-    raw = latest_values(data.indicators, settings.year).reindex(index=register.index)
+    known = peers_ if peers_ is not None else peers(framework, data, settings, population)
+    group = known.group_of[code]
+    raw = known.raw
     jury_long = None
     if result is not None and code in set(result.ranking["code"]):
         jury_long = result.criterion_scores[result.criterion_scores["kind"] == "jury"]
@@ -123,18 +186,15 @@ def criteria_table(framework: Framework, data: AwardData, settings: Settings, co
         base = {"criterion": node.id, "pillar": framework.pillar_of(node.id), "kind": node.kind,
                 "unit": node.unit}
         if node.kind == "indicator":
-            col = population[node.id].astype(float)
-            nat_rank = _ranks(col)
-            grp = col.reindex(group_codes)
-            grp_rank = _ranks(grp)
-            score = col.get(code, np.nan)
-            group_median = float(grp.median())
+            ind = known.indicators[node.id]
+            grp_rank, group_median, group_n = ind.groups[group]
+            score = ind.scores.get(code, np.nan)
             rows.append({**base, "raw": raw[node.id].get(code, np.nan) if node.id in raw else np.nan,
                          "score": score, "reference": "group", "reference_median": group_median,
                          "difference": score - group_median, "group_median": group_median,
-                         "national_median": float(col.median()),
-                         "national_rank": nat_rank.get(code, pd.NA), "national_n": int(col.notna().sum()),
-                         "group_rank": grp_rank.get(code, pd.NA), "group_n": int(grp.notna().sum())})
+                         "national_median": ind.national_median,
+                         "national_rank": ind.national_rank.get(code, pd.NA), "national_n": ind.national_n,
+                         "group_rank": grp_rank.get(code, pd.NA), "group_n": group_n})
         elif jury_long is not None:
             crit = jury_long[jury_long["criterion"] == node.id].set_index("code")
             if code not in crit.index:
@@ -189,12 +249,12 @@ def jury_summary(framework: Framework, data: AwardData, result: Result, code: st
 
 
 def build_profile(framework: Framework, data: AwardData, code: str, settings: Settings | None = None,
-                  result: Result | None = None, seed: int = 42, shared: Shared | None = None) -> Profile:
+                  result: Result | None = None, seed: int = 42, shared: Precomputed | None = None) -> Profile:
     """The profile of municipality ``code`` (any municipality; jury parts only for nominees).
 
     ``result`` is the nominees' evaluation under the same settings (computed when not given).
     ``shared``: the run's :class:`~award_eval.shared.Shared` for these inputs, whose population
-    scores and rank intervals are used instead of computing them again (the same numbers).
+    scores, peers and rank intervals are used instead of computing them again (the same numbers).
     """
     settings = settings or Settings()
     if str(code) in set(data.joint["code"]):  # a joint nominee: shown beside the municipalities
@@ -203,11 +263,13 @@ def build_profile(framework: Framework, data: AwardData, code: str, settings: Se
     code = row["code"]
     population = (shared.population_for(code) if shared is not None
                   else population_scores(framework, data, settings))
-    position, pop_table = national_position(population, data.register, code)
+    known = shared.peers_for(code) if shared is not None else peers(framework, data, settings, population)
+    position, pop_table = national_position(population, data.register, code, table=known.table)
     nominee = code in set(data.nominees["code"])
     if nominee and result is None:
         result = evaluate(framework, data, settings)
-    criteria = criteria_table(framework, data, settings, code, population, result if nominee else None)
+    criteria = criteria_table(framework, data, settings, code, population, result if nominee else None,
+                              peers_=known)
     overall = jury = comments = intervals = wiwt = None
     if nominee and result is not None:
         me = result.ranking[result.ranking["code"] == code].iloc[0]

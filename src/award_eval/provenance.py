@@ -1,6 +1,7 @@
 """Provenance: what made a result — input hashes, criteria version, seed, package versions, commit."""
 from __future__ import annotations
 
+import functools
 import hashlib
 import subprocess
 from importlib.metadata import PackageNotFoundError, version
@@ -27,13 +28,20 @@ def tree_digest(root: str | Path, skip: Callable[[str], bool] = lambda rel: Fals
 
 
 def package_versions() -> dict[str, str]:
-    out = {}
+    """The installed versions of :data:`KEY_PACKAGES` (read once per process: the modules a process
+    has imported do not change version under it)."""
+    return dict(_versions())
+
+
+@functools.lru_cache(maxsize=1)
+def _versions() -> tuple[tuple[str, str], ...]:
+    out = []
     for name in KEY_PACKAGES:
         try:
-            out[name] = version(name)
+            out.append((name, version(name)))
         except PackageNotFoundError:
-            out[name] = "not installed"
-    return out
+            out.append((name, "not installed"))
+    return tuple(out)
 
 
 def git_commit(path: str | Path) -> str | None:

@@ -2,8 +2,9 @@
 
 A profile's own numbers are a handful of lookups in computations that are the same for all 290
 profiles of a run: the criteria and data (loaded and checked), the nominees' evaluation, every
-municipality's indicator index, the screening model against the preconditions (cross-fitted) and
-the nominees' rank intervals. :func:`shared` returns them as one :class:`Shared`.
+municipality's indicator index, every indicator's national and SKR-group ranks and medians
+(:func:`award_eval.profile.peers`), the screening model against the preconditions (cross-fitted)
+and the nominees' rank intervals. :func:`shared` returns them as one :class:`Shared`.
 
 **Where it is kept.** ``award-eval run`` gives its kernels the environment variable
 ``AWARD_EVAL_SHARED`` = ``<out>/.shared``; the first notebook that needs a :class:`Shared` computes
@@ -41,6 +42,7 @@ from award_eval.data import AwardData, load_award_data
 from award_eval.evaluation import Result, Settings, evaluate, population_scores
 from award_eval.io.files import atomic_write_bytes
 from award_eval.privacy import anonymise
+from award_eval.profile import Peers, peers
 from award_eval.provenance import package_versions, tree_digest
 from award_eval.round import screening_expectations
 from award_eval.uncertainty import confidence
@@ -48,7 +50,7 @@ from award_eval.uncertainty import confidence
 #: The environment variable naming the run's store (``award-eval run`` sets it for its kernels).
 ENV = "AWARD_EVAL_SHARED"
 #: Bumped when :class:`Shared` changes shape, so an older store is never read as a newer one.
-SCHEME = 1
+SCHEME = 2
 _MAGIC = b"award-eval-shared\n"
 
 
@@ -65,12 +67,19 @@ class Shared:
     population_joint: pd.DataFrame | None  # ... of the register with the joint nominees beside it
     expected: pd.DataFrame | None  # screening index against the preconditions (None without covariates)
     intervals: pd.DataFrame | None  # confidence.check_rank_intervals of the nominees
+    peers: Peers  # profile.peers of the register and population
+    peers_joint: Peers | None  # ... of the register with the joint nominees beside it
+
+    def _joint(self, code: str) -> bool:
+        return self.population_joint is not None and str(code) in set(self.data.joint["code"])
 
     def population_for(self, code: str) -> pd.DataFrame:
         """The population a profile of ``code`` compares with (a joint nominee's includes itself)."""
-        if self.population_joint is not None and str(code) in set(self.data.joint["code"]):
-            return self.population_joint
-        return self.population
+        return self.population_joint if self._joint(code) else self.population
+
+    def peers_for(self, code: str) -> Peers:
+        """The :class:`~award_eval.profile.Peers` a profile of ``code`` looks up."""
+        return self.peers_joint if self._joint(code) and self.peers_joint is not None else self.peers
 
 
 def compute(criteria: str | Path, data_dir: str | Path, settings: Settings, seed: int,
@@ -82,11 +91,14 @@ def compute(criteria: str | Path, data_dir: str | Path, settings: Settings, seed
         data = anonymise(data, seed=seed)
     result = evaluate(framework, data, settings)
     population = population_scores(framework, data, settings)
-    joint = population_scores(framework, data.with_joint_in_register(), settings) if len(data.joint) else None
+    with_joint = data.with_joint_in_register() if len(data.joint) else None
+    joint = population_scores(framework, with_joint, settings) if with_joint is not None else None
     covariates = Path(data_dir) / "covariates.csv"
     expected = screening_expectations(framework, data, data_dir, seed)[1] if covariates.is_file() else None
     intervals = confidence.check_rank_intervals(confidence.rank_intervals(result, seed))
-    return Shared(framework, data, settings, seed, result, population, joint, expected, intervals)
+    return Shared(framework, data, settings, seed, result, population, joint, expected, intervals,
+                  peers(framework, data, settings, population),
+                  peers(framework, with_joint, settings, joint) if with_joint is not None else None)
 
 
 #: Files that decide how a run goes, not what :func:`compute` returns: left out of :func:`code_version`.

@@ -517,6 +517,23 @@ class _LocalExecutor:
         self.pool.close()
 
 
+def early_pool(plan: Plan, out_dir: str | Path, jobs: int | None = None, *, force: bool = False,
+               dask: str | None = None, kernel_start: str = "auto", warmup: Any = None,
+               kernel: str | None = None, shared: bool = True) -> Any:
+    """The local kernel pool of a run into ``out_dir``, started now, when most likely everything runs
+    (no ``manifest.json`` there yet, or ``force``); else ``None``.
+
+    Its kernel server imports the warm-up modules (~3 s of one core) while the caller checks the
+    plan and the inputs on the other. Starting it starts no kernel and writes nothing into
+    ``out_dir``; the caller closes it if the check fails.
+    """
+    if dask is not None or not (force or not (Path(out_dir) / "manifest.json").is_file()):
+        return None
+    jobs = max(1, int(jobs or os.cpu_count() or 1))
+    return _new_pool(kernel or kernel_name(), jobs, kernel_start, warmup,
+                     shared_env(Path(out_dir), shared)).start()
+
+
 def _new_pool(kernel: str, size: int, kernel_start: str, warmup: Any, env: dict[str, str] | None = None) -> Any:
     from award_eval.run.kernels import WARMUP, KernelPool
 
@@ -794,7 +811,8 @@ class _Signals:
 def run_plan(plan: Plan, out_dir: str | Path, jobs: int | None = None, progress: bool = True, *,
              force: bool = False, dask: str | None = None, timeout: float | None = EXECUTION_TIMEOUT,
              kernel_start: str = "auto", warmup: tuple[str, ...] | list[str] | None = None,
-             kernel: str | None = None, shared: bool = True, checked: dict | None = None) -> RunResult:
+             kernel: str | None = None, shared: bool = True, checked: dict | None = None,
+             pool: Any = None) -> RunResult:
     """Run every evaluation of ``plan`` into ``out_dir``; write ``manifest.json`` and ``index.html``.
 
     ``jobs``: evaluations run at once (default: the number of cores; ignored with ``dask``).
@@ -806,7 +824,9 @@ def run_plan(plan: Plan, out_dir: str | Path, jobs: int | None = None, progress:
     precomputation per run in ``<out>/.shared/`` (:mod:`award_eval.shared`); ``False``: each
     notebook computes it itself (the same result files, byte for byte). ``checked``: what
     :func:`check_plan` returned for this same plan and ``out_dir``, when the caller has just checked
-    it (the CLI, before any kernel starts): the plan is then not checked a second time.
+    it (the CLI, before any kernel starts): the plan is then not checked a second time. ``pool``:
+    what :func:`early_pool` returned for this same run (the CLI starts it before checking the plan,
+    so that the kernel server imports meanwhile); ``run_plan`` closes it.
 
     Returns a :class:`RunResult`; raises :class:`RunInterrupted` on Ctrl-C or SIGTERM after
     stopping cleanly, and :class:`~award_eval.errors.InputError` for bad input (nothing written).
@@ -816,10 +836,10 @@ def run_plan(plan: Plan, out_dir: str | Path, jobs: int | None = None, progress:
     jobs = max(1, int(jobs or os.cpu_count() or 1))
     kernel = kernel or kernel_name()
     with contextlib.ExitStack() as stack:
-        early = None
-        if dask is None and (force or not (out_dir / "manifest.json").is_file()):
-            # most likely everything runs: the kernel server imports while the inputs are checked
-            early = _new_pool(kernel, jobs, kernel_start, warmup, shared_env(out_dir, shared)).start()
+        early = pool if pool is not None else early_pool(plan, out_dir, jobs, force=force, dask=dask,
+                                                         kernel_start=kernel_start, warmup=warmup,
+                                                         kernel=kernel, shared=shared)
+        if early is not None:
             stack.callback(early.close)
         ctx = prepare(plan, parameters_cache(out_dir, shared), declared=checked)
         digests = {s.id: evaluation_hash(ctx, s, kernel) for s in plan.evaluations}
