@@ -126,13 +126,16 @@ def national_position(population: pd.DataFrame, register: pd.DataFrame, code: st
 
 @dataclass(frozen=True)
 class IndicatorPeers:
-    """One indicator criterion's scores compared nationally and within each SKR group."""
+    """One indicator criterion's scores compared nationally and within each SKR group (plain dicts
+    by code: a run's store is read by every profile, and 200 small Series unpickle slowly)."""
 
-    scores: pd.Series  # by code
-    national_rank: pd.Series
+    scores: dict[str, float]
+    national_rank: dict[str, int | None]
     national_median: float
     national_n: int
-    groups: dict[str, tuple[pd.Series, float, int]]  # SKR group -> (ranks within it, median, count)
+    group_rank: dict[str, int | None]  # by code: the rank within its own SKR group
+    group_median: dict[str, float]  # by SKR group
+    group_n: dict[str, int]  # by SKR group
 
 
 @dataclass(frozen=True)
@@ -146,6 +149,10 @@ class Peers:
     group_of: dict[str, str]  # code -> SKR group
 
 
+def _by_code(ranks: pd.Series) -> dict[str, int | None]:
+    return {str(code): None if pd.isna(rank) else int(rank) for code, rank in ranks.items()}
+
+
 def peers(framework: Framework, data: AwardData, settings: Settings, population: pd.DataFrame) -> Peers:
     """The :class:`Peers` of ``data``'s register, with ``population`` its indicator scores
     (:func:`award_eval.evaluation.population_scores` of the same inputs)."""
@@ -156,11 +163,16 @@ def peers(framework: Framework, data: AwardData, settings: Settings, population:
         if node.kind != "indicator":
             continue
         col = population[node.id].astype(float)
-        per_group = {}
+        group_rank: dict[str, int | None] = {}
+        medians, counts = {}, {}
         for group, codes in groups.items():
             grp = col.reindex(codes)
-            per_group[group] = (_ranks(grp), float(grp.median()), int(grp.notna().sum()))
-        indicators[node.id] = IndicatorPeers(col, _ranks(col), float(col.median()), int(col.notna().sum()), per_group)
+            group_rank.update(_by_code(_ranks(grp)))
+            medians[group], counts[group] = float(grp.median()), int(grp.notna().sum())
+        indicators[node.id] = IndicatorPeers(
+            scores={str(c): float(v) for c, v in col.items()}, national_rank=_by_code(_ranks(col)),
+            national_median=float(col.median()), national_n=int(col.notna().sum()),
+            group_rank=group_rank, group_median=medians, group_n=counts)
     return Peers(table=national_table(population, data.register),
                  raw=latest_values(data.indicators, settings.year).reindex(index=register.index),
                  indicators=indicators, group_of={str(c): str(g) for c, g in register["skr_group"].items()})
@@ -187,14 +199,14 @@ def criteria_table(framework: Framework, data: AwardData, settings: Settings, co
                 "unit": node.unit}
         if node.kind == "indicator":
             ind = known.indicators[node.id]
-            grp_rank, group_median, group_n = ind.groups[group]
+            group_median = ind.group_median[group]
             score = ind.scores.get(code, np.nan)
             rows.append({**base, "raw": raw[node.id].get(code, np.nan) if node.id in raw else np.nan,
                          "score": score, "reference": "group", "reference_median": group_median,
                          "difference": score - group_median, "group_median": group_median,
                          "national_median": ind.national_median,
-                         "national_rank": ind.national_rank.get(code, pd.NA), "national_n": ind.national_n,
-                         "group_rank": grp_rank.get(code, pd.NA), "group_n": group_n})
+                         "national_rank": ind.national_rank.get(code), "national_n": ind.national_n,
+                         "group_rank": ind.group_rank.get(code), "group_n": ind.group_n[group]})
         elif jury_long is not None:
             crit = jury_long[jury_long["criterion"] == node.id].set_index("code")
             if code not in crit.index:
