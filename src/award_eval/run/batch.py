@@ -768,8 +768,19 @@ class _DaskExecutor:
 # The run
 # ---------------------------------------------------------------------------------------------
 
-def _manifest(ctx: RunContext, outcomes: dict[str, Outcome], result: RunResult) -> dict:
-    entries = [outcomes[s.id].record() for s in ctx.plan.evaluations]
+def _manifest(ctx: RunContext, outcomes: dict[str, Outcome], result: RunResult,
+              records: dict[str, tuple[Outcome, dict]] | None = None) -> dict:
+    """The manifest of the run so far. ``records``: each outcome's entry as last written (the
+    periodic writes during a run reuse the entries of outcomes that have not changed)."""
+    entries = []
+    for spec in ctx.plan.evaluations:
+        outcome = outcomes[spec.id]
+        known = records.get(spec.id) if records is not None else None
+        if known is None or known[0] is not outcome:
+            known = (outcome, outcome.record())
+            if records is not None:
+                records[spec.id] = known
+        entries.append(known[1])
     counts = {"done": len(result.ran), "skipped": len(result.skipped), "failed": len(result.failed),
               "pending": len(entries) - result.complete_count}
     return {**ctx.provenance,
@@ -899,6 +910,7 @@ def _execute(ctx: RunContext, executor: Any, todo: list[EvaluationSpec], outcome
     bar = tqdm(total=n, initial=n - len(todo), desc="award-eval", unit="eval", disable=not progress,
                dynamic_ncols=True, smoothing=0.05)
     last_write = 0.0
+    records: dict[str, tuple[Outcome, dict]] = {}
 
     def refresh() -> None:
         result.outcomes = [outcomes[s.id] for s in ctx.plan.evaluations]
@@ -927,7 +939,7 @@ def _execute(ctx: RunContext, executor: Any, todo: list[EvaluationSpec], outcome
             if finished and time.monotonic() - last_write >= MANIFEST_INTERVAL:
                 result.kernel_start = executor.kernel_start
                 result.seconds = time.perf_counter() - started
-                _write_manifest(out_dir, _manifest(ctx, outcomes, result))
+                _write_manifest(out_dir, _manifest(ctx, outcomes, result, records))
                 last_write = time.monotonic()
         result.kernel_start = executor.kernel_start
     except KeyboardInterrupt:

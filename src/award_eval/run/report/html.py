@@ -26,6 +26,7 @@ from which :func:`write_index` builds the run's summary.
 from __future__ import annotations
 
 import copy
+import functools
 import html
 import json
 import os
@@ -96,40 +97,54 @@ def _cell_langs(cell) -> set[str]:
 
 
 def prepare_notebook(notebook: nbformat.NotebookNode, lang: Lang) -> tuple[nbformat.NotebookNode, dict | None]:
-    """A copy of ``notebook`` with only what a reviewer should see, and the report record (if any)."""
-    nb = copy.deepcopy(notebook)
+    """A copy of ``notebook`` with only what a reviewer should see, and the report record (if any).
+
+    The copy is shallow where nothing is changed (the exporter deep-copies what it renders): the
+    notebook, its cells and outputs are new nodes, the values they hold are ``notebook``'s.
+    """
+    import nbformat
+
     record = None
     cells = []
-    for cell in nb.cells:
+    for cell in notebook.cells:
         tags = set(cell.get("metadata", {}).get("tags", []))
         langs = _cell_langs(cell)
+        if tags & REMOVED_TAGS or (langs and lang not in langs):
+            if cell.cell_type == "code":
+                record = _record(cell, record)
+            continue
         if cell.cell_type == "code":
             outputs = []
             for out in cell.get("outputs", []):
                 kind = out.get("output_type")
                 if kind == "stream":
                     if out.get("name") == "stdout" and out.get("text", "").strip():
-                        outputs.append(out)
+                        outputs.append(nbformat.NotebookNode(out))
                     continue
                 if kind not in ("display_data", "execute_result"):
                     continue  # errors: a failed notebook gets no report
                 data = out.get("data", {})
                 if RECORD_MIME in data:
-                    record = dict(data[RECORD_MIME])
+                    record = copy.deepcopy(dict(data[RECORD_MIME]))
                     continue
                 kept = {m: v for m, v in data.items() if m in KEPT_MIMETYPES}
                 if not kept:
                     continue
                 if set(kept) == {"text/plain"} and _OBJECT_REPR.match(str(kept["text/plain"])):
                     continue
-                out["data"] = kept
-                outputs.append(out)
-            cell.outputs = outputs
-        if tags & REMOVED_TAGS or (langs and lang not in langs):
-            continue
+                outputs.append(nbformat.NotebookNode({**out, "data": nbformat.NotebookNode(kept)}))
+            cell = nbformat.NotebookNode({**cell, "outputs": outputs})
         cells.append(cell)
-    nb.cells = cells
-    return nb, record
+    return nbformat.NotebookNode({**notebook, "cells": cells}), record
+
+
+def _record(cell: nbformat.NotebookNode, record: dict | None) -> dict | None:
+    """The last report record a (removed) code cell published, else ``record``."""
+    for out in cell.get("outputs", []):
+        data = out.get("data", {}) if out.get("output_type") in ("display_data", "execute_result") else {}
+        if RECORD_MIME in data:
+            record = copy.deepcopy(dict(data[RECORD_MIME]))
+    return record
 
 
 _ALLOWED_TAGS = {"a", "abbr", "b", "blockquote", "br", "caption", "code", "col", "colgroup", "dd", "del",
@@ -162,13 +177,19 @@ def sanitize_html(fragment: str) -> str:
 
     Disallowed tags are escaped (shown as text), not silently dropped, so a payload in a name is
     visible as what it is. pandas' inline ``<style>`` blocks are removed first (the report's
-    stylesheet styles tables).
+    stylesheet styles tables). The same fragment recurs across a run's reports (headings, legends,
+    notes): a result is kept for the process (the function is pure).
     """
+    return _sanitized(str(fragment))
+
+
+@functools.lru_cache(maxsize=8192)
+def _sanitized(fragment: str) -> str:
     import bleach
 
     cleaner = bleach.Cleaner(tags=_ALLOWED_TAGS, attributes=_allowed_attribute,
                              protocols={"http", "https", "mailto", "data"}, strip=False, strip_comments=True)
-    return cleaner.clean(_STYLE_BLOCK.sub("", str(fragment)))
+    return cleaner.clean(_STYLE_BLOCK.sub("", fragment))
 
 
 _H2 = re.compile(r"<h2\b([^>]*)>(.*?)</h2>", re.S)
