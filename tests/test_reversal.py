@@ -39,3 +39,22 @@ def test_per_juror_zscores_can_reverse_ranks(framework, shuffled_scores):
 def test_a_plain_mean_cannot(framework, shuffled_scores):
     res = rank_reversal(framework, shuffled_scores, Settings(jury_method="mean"))
     assert res["passed"].all(), res.to_string()
+
+
+@pytest.mark.parametrize("normalisation,jury_method", [("minmax", "mean"), ("zscore", "zscore"), ("rank", "median"),
+                                                       ("distance_to_max", "trimmed")])
+def test_indicator_scores_computed_once_give_the_same_evaluation(framework, demo_data, normalisation, jury_method):
+    """rank_reversal computes the indicator scores once for all nominees and passes them to every
+    evaluation of a subset: each result must equal the one that computes them itself."""
+    from award_eval.evaluation import evaluate, indicator_scores
+    from award_eval.uncertainty.reversal import _subset
+
+    settings = Settings(normalisation=normalisation, jury_method=jury_method)
+    codes = list(demo_data.nominees["code"])
+    given = indicator_scores(framework, demo_data, settings, units=codes)
+    for subset in (codes, codes[1:], codes[:2], codes[2:5]):
+        data = _subset(demo_data, subset)
+        a, b = evaluate(framework, data, settings), evaluate(framework, data, settings, indicators=given)
+        for x, y in ((a.ranking, b.ranking), (a.criterion_scores, b.criterion_scores), (a.scores, b.scores)):
+            assert x.equals(y)
+        assert set(b.ranking["code"]) == set(subset)

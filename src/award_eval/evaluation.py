@@ -123,13 +123,23 @@ def jury_scores(framework: Framework, data: AwardData, settings: Settings) -> pd
                          "score": jury.to_percent(agg["score"], framework.scale), "n": agg["n_jurors"]})
 
 
-def evaluate(framework: Framework, data: AwardData, settings: Settings | None = None) -> Result:
-    """Score and rank the nominees on the framework."""
+def evaluate(framework: Framework, data: AwardData, settings: Settings | None = None, *,
+             indicators: pd.DataFrame | None = None) -> Result:
+    """Score and rank the nominees on the framework.
+
+    ``indicators``: :func:`indicator_scores` of the same register, indicators and settings for the
+    nominees or more units, when already computed (the indicator side is fitted on the register,
+    so it does not depend on who else is nominated: the rank-reversal tests evaluate many subsets).
+    """
     settings = settings or Settings()
     check_settings(settings)
     method = settings.aggregation or framework.aggregation
     nominees = list(data.nominees["code"])
-    ind = indicator_scores(framework, data, settings, units=nominees).assign(kind="indicator", n=pd.NA)
+    if indicators is None:
+        ind = indicator_scores(framework, data, settings, units=nominees)
+    else:
+        ind = indicators[indicators["code"].isin(set(nominees))].reset_index(drop=True)
+    ind = ind.assign(kind="indicator", n=pd.NA)
     jur = jury_scores(framework, data, settings).assign(kind="jury")
     long = pd.concat([jur, ind], ignore_index=True)[["code", "criterion", "kind", "raw", "score", "n"]]
     order = {c: i for i, c in enumerate(n.id for n in framework.leaves())}

@@ -22,7 +22,7 @@ from itertools import combinations, permutations
 import pandas as pd
 
 from award_eval.data import AwardData
-from award_eval.evaluation import Settings, evaluate
+from award_eval.evaluation import Settings, evaluate, indicator_scores
 
 TESTS = ("worse_copy", "transitivity", "decomposition", "removal")
 COLUMNS = ["test", "passed", "checked", "failures", "example"]
@@ -36,13 +36,13 @@ def _subset(data: AwardData, codes: list[str]) -> AwardData:
         conflicts=data.conflicts[data.conflicts["nominee"].isin(keep)].reset_index(drop=True))
 
 
-def _order(framework, data: AwardData, settings: Settings) -> list[str]:
+def _order(framework, data: AwardData, settings: Settings, indicators: pd.DataFrame | None = None) -> list[str]:
     """Nominee codes best first (ties by code, as the ranking lists them)."""
-    return list(evaluate(framework, data, settings).ranking["code"])
+    return list(evaluate(framework, data, settings, indicators=indicators).ranking["code"])
 
 
-def _scores(framework, data: AwardData, settings: Settings) -> pd.Series:
-    return evaluate(framework, data, settings).scores.set_index("code")["index"]
+def _scores(framework, data: AwardData, settings: Settings, indicators: pd.DataFrame | None = None) -> pd.Series:
+    return evaluate(framework, data, settings, indicators=indicators).scores.set_index("code")["index"]
 
 
 def _worse_copy(data: AwardData, code: str, low: float) -> AwardData | None:
@@ -69,7 +69,10 @@ def rank_reversal(framework, data: AwardData, settings: Settings | None = None) 
     (nominee codes), else empty.
     """
     settings = settings or Settings()
-    full = _order(framework, data, settings)
+    # every case changes the nominees or their jury scores, never the register: the indicator
+    # scores (fitted on the register) are computed once for all nominees and looked up
+    ind = indicator_scores(framework, data, settings, units=list(data.nominees["code"]))
+    full = _order(framework, data, settings, ind)
     rows = []
 
     # 1. a non-winner replaced by a worse copy: the winner and the others' order stay
@@ -79,7 +82,7 @@ def rank_reversal(framework, data: AwardData, settings: Settings | None = None) 
         if worse is None:
             continue
         checked += 1
-        after = _order(framework, worse, settings)
+        after = _order(framework, worse, settings, ind)
         others_before = [c for c in full if c != code]
         if after[0] != full[0] or [c for c in after if c != code] != others_before:
             failures += 1
@@ -89,7 +92,7 @@ def rank_reversal(framework, data: AwardData, settings: Settings | None = None) 
     # 2–3. decomposed into pairs: transitive, and together they give the whole ranking
     better: dict[tuple[str, str], bool] = {}
     for a, b in combinations(sorted(full), 2):
-        s = _scores(framework, _subset(data, [a, b]), settings)
+        s = _scores(framework, _subset(data, [a, b]), settings, ind)
         better[(a, b)] = bool(s[a] > s[b])
         better[(b, a)] = bool(s[b] > s[a])
     intransitive = [(a, b, c) for a, b, c in permutations(full, 3)
@@ -109,7 +112,7 @@ def rank_reversal(framework, data: AwardData, settings: Settings | None = None) 
         if not rest:
             continue
         checked += 1
-        if not _same_relative_order(full, _order(framework, _subset(data, rest), settings)):
+        if not _same_relative_order(full, _order(framework, _subset(data, rest), settings, ind)):
             failures += 1
             example = example or code
     rows.append(("removal", failures == 0, checked, failures, example))
