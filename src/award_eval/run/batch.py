@@ -825,8 +825,10 @@ def _reports_current(record: Path, key: str, out_dir: Path) -> bool:
         rec = json.loads(record.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return False
-    files = rec.get("files") if isinstance(rec, dict) else None
-    if rec.get("key") != key or not isinstance(files, dict) or "index.html" not in files:
+    if not isinstance(rec, dict) or rec.get("key") != key:
+        return False
+    files = rec.get("files")
+    if not isinstance(files, dict) or "index.html" not in files:
         return False
     return all((out_dir / name).is_file() and sha256_file(out_dir / name) == digest for name, digest in files.items())
 
