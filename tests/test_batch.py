@@ -19,7 +19,7 @@ from .test_plan import write_notebook
 
 from award_eval.errors import InputError
 from award_eval.run.kernels import KernelPool
-from award_eval.run.batch import RECORD, _locked, run_plan
+from award_eval.run.batch import RECORD, REPORTS_RECORD, _locked, run_plan
 from award_eval.run.plan import load_plan
 
 EVALUATE = ROOT / "notebooks" / "evaluate.ipynb"
@@ -157,13 +157,28 @@ def test_demo_plan_runs_with_jobs_2_and_a_second_run_skips_everything(demo_cli_r
 
     out = tmp_path / "demo"  # the second run works on a copy: the session's run stays as it was
     shutil.copytree(src, out)
-    before = {p: p.stat().st_mtime_ns for p in out.glob("*/*")}
+    # (not .shared/reports.json: the key of the index pages names the folder, so a copy builds them again)
+    before = {p: p.stat().st_mtime_ns for p in out.glob("*/*") if p.name != REPORTS_RECORD}
     second = cli("run", "data/demo/plan.yaml", "--out", str(out), "--jobs", "2", "--quiet")
     assert second.returncode == 0, second.stderr[-3000:]
     assert f"0 done, {len(ids)} unchanged (skipped), 0 failed" in second.stdout
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     assert [e["action"] for e in manifest["evaluations"]] == ["skipped"] * len(ids)
-    assert {p: p.stat().st_mtime_ns for p in out.glob("*/*")} == before  # nothing rewritten
+    assert {p: p.stat().st_mtime_ns for p in out.glob("*/*") if p.name != REPORTS_RECORD} == before  # nothing rewritten
+
+    # a third run: the index pages and workbook are current too (the second run rebuilt them, in a
+    # folder elsewhere), so nothing is rewritten and nothing that renders them is imported
+    pages = {p: p.stat().st_mtime_ns for p in [*out.glob("index*.html"), out / "results.xlsx"]}
+    code = ("import sys; from award_eval.cli import main; "
+            f"code = main(['run', 'data/demo/plan.yaml', '--out', {str(out)!r}, '--quiet']); "
+            "print(code, sorted(m for m in ('sklearn', 'scipy.stats', 'matplotlib', 'nbconvert', 'jinja2', "
+            "'award_eval.composite', 'award_eval.run.report.index') if m in sys.modules))")
+    third = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=600,
+                           env={**os.environ, "SOURCE_DATE_EPOCH": "1790000000"})
+    assert third.returncode == 0, third.stderr[-3000:]
+    assert f"0 done, {len(ids)} unchanged (skipped), 0 failed" in third.stdout
+    assert third.stdout.splitlines()[-1] == "0 []"
+    assert len(pages) == 3 and {p: p.stat().st_mtime_ns for p in pages} == pages
 
 
 # ------------------------------------------------------------------------------------------------

@@ -19,7 +19,7 @@ PKG = ROOT / "src" / "award_eval"
 
 #: The layers, bottom to top (docs/architecture.md). A module may import from its own layer or below.
 LAYERS: tuple[tuple[str, ...], ...] = (
-    ("errors", "version", "i18n"),
+    ("errors", "version", "i18n", "choices"),
     ("io",),
     ("criteria", "ranking"),
     ("jury", "composite"),

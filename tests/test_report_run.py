@@ -73,9 +73,10 @@ def twin_runs(tmp_path_factory, epoch):
     return plan, outs
 
 
-def _files(out: Path) -> dict[str, bytes]:
+def _files(out: Path) -> dict[str, bytes]:  # not the shared store (.shared/: keys of this folder's inputs)
     return {str(p.relative_to(out)): p.read_bytes() for p in sorted(out.rglob("*"))
-            if p.is_file() and p.name not in ("notebook.ipynb", "manifest.json", ".evaluation.json")}
+            if p.is_file() and p.name not in ("notebook.ipynb", "manifest.json", ".evaluation.json")
+            and p.relative_to(out).parts[0] != ".shared"}
 
 
 def test_two_runs_give_identical_bytes(twin_runs):
@@ -167,6 +168,48 @@ def test_index_summarises_and_links(twin_runs):
             assert (a / href).is_file(), href
     en = BeautifulSoup((a / "index.en.html").read_text(encoding="utf-8"), "html.parser")
     assert en.html["lang"] == "en" and "Municipality profiles" in en.get_text()
+
+
+def test_index_and_workbook_are_rewritten_only_when_what_they_show_changes(twin_runs, tmp_path, monkeypatch):
+    """A run with nothing to do leaves index.html, index.en.html and results.xlsx alone; a new date,
+    a deleted or edited page, a new round title each has them rewritten, to the bytes a run that
+    always writes them (--no-shared) gives."""
+    plan_path, (a, _) = twin_runs
+    out = tmp_path / "run"
+    shutil.copytree(a, out)
+    pages = ("index.html", "index.en.html", "results.xlsx")
+
+    def run(plan: Path = plan_path, shared: bool = True) -> dict[str, tuple[int, bytes]]:
+        outcomes = run_plan(load_plan(plan), out, jobs=1, progress=False, shared=shared)
+        assert [o.action for o in outcomes] == ["skipped"] * 3
+        return {name: ((out / name).stat().st_mtime_ns, (out / name).read_bytes()) for name in pages}
+
+    def data(pages: dict) -> dict[str, bytes]:
+        return {name: content for name, (_, content) in pages.items()}
+
+    first = run()  # a folder elsewhere: the pages are built again (their key names the folder), same bytes
+    assert data(first) == {name: (a / name).read_bytes() for name in pages}
+    assert run() == first  # nothing changed: nothing rewritten
+
+    (out / "index.en.html").unlink()
+    assert data(run()) == data(first)
+    (out / "results.xlsx").write_bytes(b"edited")
+    assert data(run()) == data(first)
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", str(int(EPOCH) + 86400 * 40))  # 2026-02-10
+    dated = run()
+    assert "2026-02-10" in dated["index.html"][1].decode() and dated["index.html"][0] > first["index.html"][0]
+    assert run() == dated
+
+    # the round's title is the plan's, shown by the index only (the evaluations stay current)
+    retitled_plan = plan_path.with_name("plan-retitled.yaml")
+    retitled_plan.write_text(plan_path.read_text(encoding="utf-8").replace("Provomgång", "Ny omgång"), encoding="utf-8")
+    try:
+        retitled = run(retitled_plan)
+        assert "Ny omgång" in retitled["index.html"][1].decode() and "Provomgång" not in retitled["index.html"][1].decode()
+        assert data(run(retitled_plan, shared=False)) == data(retitled)
+    finally:
+        retitled_plan.unlink()
 
 
 # --- payloads ---------------------------------------------------------------------------------------------

@@ -21,9 +21,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from award_eval.choices import JURY_METHODS, MEANS, NORMALISATIONS
 from award_eval.composite import aggregate_tree
-from award_eval.composite.aggregate import MEANS
-from award_eval.composite.scale import SCALE_MAPS, check_scale, scoring_pipeline
+from award_eval.composite.scale import check_scale, scoring_pipeline
 from award_eval.criteria import Framework
 from award_eval.data import AwardData, latest_values
 from award_eval.errors import SettingsError
@@ -32,17 +32,10 @@ from award_eval.jury_share import blended_index, resolve
 from award_eval import jury
 from award_eval.ranking import rank_scores
 
-# What an evaluation accepts (read these; do not copy them): every normalisation with a map
-# onto 0–100 that a criteria file can carry (goalposts and distance_to_target need a Target per
-# indicator, which criteria files do not have; fraction_of_max needs values ≥ 0 after
-# orientation, which a lower-is-better indicator of positive values does not have, and so do sum and
-# vector, which need a cost convention criteria files cannot state), the means
-# (unit by unit: 0–100 in, 0–100 out), every jury method.
-NORMALISATIONS: tuple[str, ...] = tuple(m for m in SCALE_MAPS
-                                        if m not in ("goalposts", "distance_to_target", "fraction_of_max", "sum",
-                                                     "vector"))
+# What an evaluation accepts (read these; do not copy them; declared in award_eval.choices):
+# every normalisation with a map onto 0–100 that a criteria file can carry, the means (unit by
+# unit: 0–100 in, 0–100 out), every jury method.
 AGGREGATIONS: tuple[str, ...] = MEANS
-JURY_METHODS: tuple[str, ...] = tuple(jury.METHODS)
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,8 @@
 """Every notebook parameter's allowed values and type, declared once.
 
 :data:`SCHEMAS` maps a notebook (its file name without ``.ipynb``) to its parameters, each a
-pydantic-checked type: a fixed list of values (read from the module that implements them, e.g.
-:data:`award_eval.evaluation.NORMALISATIONS`), a number in a range, an existing file or folder,
+pydantic-checked type: a fixed list of values (from :mod:`award_eval.choices`, which the modules
+that implement them read too, e.g. :data:`~award_eval.choices.NORMALISATIONS`), a number in a range, an existing file or folder,
 a municipality code that exists. Two places use it, so a typo is caught before anything is
 computed:
 
@@ -23,17 +23,20 @@ from typing import Annotated, Any, Literal, get_args, get_origin
 
 from pydantic import AfterValidator, ConfigDict, Field, TypeAdapter, ValidationError
 
-from award_eval import jury
-from award_eval.composite import AGGREGATIONS as COMPOSITE_AGGREGATIONS
-from award_eval.composite import IMPUTATIONS
-from award_eval.composite.treat import TREATMENTS
+from award_eval.choices import (
+    COMPOSITE_AGGREGATIONS,
+    IMPUTATIONS,
+    JURY_METHODS,
+    MEANS,
+    NORMALISATIONS,
+    RESAMPLES,
+    TREATMENTS,
+    WEIGHT_SCHEMES,
+)
 from award_eval.data import load_nominees, load_register
 from award_eval.errors import InputError, NotFound
-from award_eval.evaluation import AGGREGATIONS, NORMALISATIONS
 from award_eval.i18n import LANGS
 from award_eval.present.notebook import search_folders
-from award_eval.uncertainty.model import MEANS
-from award_eval.uncertainty.sampling import RESAMPLES, WEIGHT_SCHEMES
 
 NONE = "none"  # the text a notebook parameter uses to switch a step off
 
@@ -97,8 +100,8 @@ COMMON: dict[str, Any] = {
 EVALUATE: dict[str, Any] = {
     **COMMON,
     "normalisation": _one_of(NORMALISATIONS),
-    "aggregation": _one_of(("default",) + AGGREGATIONS),
-    "jury_method": _one_of(jury.METHODS),
+    "aggregation": _one_of(("default",) + MEANS),  # an evaluation's aggregations are the means
+    "jury_method": _one_of(JURY_METHODS),
     "anonymise_jurors": bool,
 }
 def _share(value: float) -> float:
@@ -139,7 +142,7 @@ SCHEMAS: dict[str, dict[str, Any]] = {
         "aggregations": _comma_list(MEANS),
         "normalisations": _comma_list(INDICATOR_NORMALISERS),
         "normalisation": _one_of(NORMALISATIONS),
-        "jury_method": _one_of(jury.METHODS),
+        "jury_method": _one_of(JURY_METHODS),
         "jurors": _one_of(RESAMPLES + (NONE,)),
         "sobol_n": Annotated[int, Field(ge=2), AfterValidator(_power_of_two)],
         "focus": Annotated[str, Field(pattern=r"^(\d{4}(\+\d{4})*)?$")],

@@ -22,10 +22,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from award_eval.choices import COMPOSITE_AGGREGATIONS as AGGREGATIONS
+from award_eval.choices import MEANS
 from award_eval.composite.mcda import copeland, topsis, vikor
-
-MEANS = ("arithmetic", "geometric", "harmonic")
-AGGREGATIONS = MEANS + ("copeland", "topsis", "vikor")
 
 
 def weighted_mean(values: pd.DataFrame, weights: pd.Series, method: str = "arithmetic") -> pd.Series:

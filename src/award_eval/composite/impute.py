@@ -27,7 +27,8 @@ import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.exceptions import ConvergenceWarning
 
-IMPUTATIONS = ("mean", "median", "group_mean", "group_median", "knn", "iterative")
+from award_eval.choices import IMPUTATIONS
+
 GROUP_METHODS = ("group_mean", "group_median")
 # By row: Imputer/impute only for now (build_index would need to pass the framework's directions).
 ROW_METHODS = ("row_mean", "row_median")

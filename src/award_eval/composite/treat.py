@@ -23,7 +23,8 @@ import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
 
-TREATMENTS = ("winsorise",)
+from award_eval.choices import TREATMENTS
+
 SECOND_STEPS = ("log_ct", "log")
 FORCED = ("winsorise", "log", "none")
 

@@ -7,7 +7,6 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-from scipy.stats import rankdata
 
 from award_eval.criteria import Framework, Scale
 from award_eval.jury.scores import METHODS
@@ -161,6 +160,8 @@ def _correlation(a: np.ndarray, b: np.ndarray, method: str) -> float:
     if len(a) < 3:
         return float("nan")
     if method == "spearman":
+        from scipy.stats import rankdata  # here, not at the top: scipy.stats costs ~0.7 s to import
+
         a, b = rankdata(a), rankdata(b)
     a, b = a - a.mean(), b - b.mean()
     denom = math.sqrt(float((a * a).sum()) * float((b * b).sum()))

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from award_eval.choices import JURY_METHODS
 from award_eval.criteria import Framework, Scale
 from award_eval.errors import InputError, _place_name
 from award_eval.io.files import csv_safe
@@ -26,7 +27,7 @@ from award_eval.io.workbooks import RawScores, read_workbook
 SCORE_COLUMNS = ["juror", "nominee", "criterion", "score", "comment"]
 MAX_NAME = 200  # characters in a juror's name
 MAX_COMMENT = 10_000  # characters in a comment
-METHODS = ("mean", "median", "trimmed", "zscore")
+METHODS = JURY_METHODS
 CSV_SUFFIXES = (".csv", ".txt")
 XLSX_SUFFIXES = (".xlsx", ".xlsm")
 

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import hashlib
 import json
 import logging
 import os
@@ -794,6 +795,94 @@ def _write_manifest(out_dir: Path, manifest: dict) -> None:
     atomic_write_text(out_dir / "manifest.json", json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
 
 
+#: In ``.shared``: the key of what the index pages and the workbook were last built from, and their sha256.
+REPORTS_RECORD = "reports.json"
+_TIMINGS = ("seconds", "cells_seconds", "report_seconds", "kernel_wait_seconds")
+
+
+def _reports_key(ctx: RunContext, manifest: dict, out_dir: Path) -> str:
+    """SHA-256 over everything ``index.html`` (and its other languages) and ``results.xlsx`` are
+    built from: award_eval's whole code tree (templates and catalogue included), the plan, the
+    provenance (input files, package versions, commit), every data folder the plan reads (the
+    round's files), the manifest's entries without their timings and action (the pages show
+    neither), each evaluation folder's ``report.json`` and tables (which report.html exists), the
+    date a page shows and the local folders it scrubs."""
+    from award_eval.privacy import local_roots
+    from award_eval.provenance import tree_digest
+    from award_eval.run.plan import _round_folders
+    from award_eval.run.report.workbook import SHEETS
+
+    plan = ctx.plan
+    read = ("report.json", *(sheet.csv for sheet in SHEETS))
+    folders = {}
+    for spec in plan.evaluations:
+        folder = out_dir / spec.id
+        folders[spec.id] = {"report.html": (folder / "report.html").is_file(),
+                            **{name: sha256_file(folder / name) for name in read if (folder / name).is_file()}}
+    data_dirs = {plan.defaults.get("data_dir"), *(d for _, d in _round_folders(plan))}
+    data = {str(Path(d).resolve()): tree_digest(d) for d in sorted(x for x in data_dirs if isinstance(x, str))
+            if Path(d).is_dir()}
+    payload = {
+        "scheme": 1,
+        "code": tree_digest(Path(__file__).resolve().parent.parent),  # the package, runner included
+        "packages": {name: _version(name) for name in ("jinja2", "markupsafe", "openpyxl")},
+        "provenance": ctx.provenance,
+        "plan": [str(plan.source.resolve()) if plan.source else None, plan.lang, plan.defaults],
+        "data": data,
+        "evaluations": [{k: v for k, v in e.items() if k not in _TIMINGS and k != "action"}
+                        for e in manifest.get("evaluations", [])],
+        "folders": folders,
+        "date": [os.environ.get("SOURCE_DATE_EPOCH"), time.strftime("%Y-%m-%d", time.gmtime())],
+        "roots": local_roots(plan.source, ctx.framework.source if ctx.framework else None, out_dir.resolve()),
+    }
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _version(name: str) -> str | None:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version(name)
+    except PackageNotFoundError:
+        return None
+
+
+def _reports_current(record: Path, key: str, out_dir: Path) -> bool:
+    """Whether the index pages and workbook on disk were built from ``key`` and are as written."""
+    try:
+        rec = json.loads(record.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    if not isinstance(rec, dict) or rec.get("key") != key:
+        return False
+    files = rec.get("files")
+    if not isinstance(files, dict) or "index.html" not in files:
+        return False
+    return all((out_dir / name).is_file() and sha256_file(out_dir / name) == digest for name, digest in files.items())
+
+
+def write_reports(ctx: RunContext, manifest: dict, out_dir: Path, shared: bool = True) -> bool:
+    """The run's ``index.html`` (and ``index.<lang>.html``) and ``results.xlsx``; with ``shared``,
+    only when what they are built from has changed since they were written (:func:`_reports_key`):
+    a run with nothing to do rewrites nothing, and imports none of what rendering needs. Returns
+    whether they were written."""
+    record = out_dir / SHARED_DIR / REPORTS_RECORD
+    key = _reports_key(ctx, manifest, out_dir) if shared else None
+    if key is not None and _reports_current(record, key, out_dir):
+        return False
+    from award_eval.run.report.index import write_index
+    from award_eval.run.report.workbook import WORKBOOK, write_workbook
+
+    write_index(out_dir / "index.html", ctx, manifest)
+    write_workbook(out_dir, ctx)
+    if key is not None:
+        names = sorted(p.name for p in out_dir.glob("index*.html")) + [WORKBOOK] * (out_dir / WORKBOOK).is_file()
+        record.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write_text(record, json.dumps({"key": key, "files": {n: sha256_file(out_dir / n) for n in names}},
+                                             indent=1, sort_keys=True) + "\n")
+    return True
+
+
 class _Signals:
     """Ctrl-C and SIGTERM during a run: the first stops it (KeyboardInterrupt); later ones are
     counted and otherwise ignored, so stopping (killing kernels, writing the manifest) completes."""
@@ -889,12 +978,7 @@ def run_plan(plan: Plan, out_dir: str | Path, jobs: int | None = None, progress:
         if shared:
             remember_parameters(out_dir / SHARED_DIR, ctx.declared)
             remember_rounds(out_dir / SHARED_DIR, plan)
-        from award_eval.run.report.index import write_index
-
-        write_index(out_dir / "index.html", ctx, manifest)
-        from award_eval.run.report.workbook import write_workbook
-
-        write_workbook(out_dir, ctx)
+        write_reports(ctx, manifest, out_dir, shared)
     return result
 
 

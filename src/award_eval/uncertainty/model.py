@@ -23,11 +23,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from award_eval.choices import MEANS
 from award_eval.composite.aggregate import method_for_level
 from award_eval.composite.framework import Framework, as_framework
 from award_eval.ranking import TIE_DECIMALS
 
-MEANS = ("arithmetic", "geometric", "harmonic")
 POSITIVE_ONLY = ("geometric", "harmonic")
 
 

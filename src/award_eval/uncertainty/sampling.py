@@ -23,14 +23,13 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from award_eval.choices import RESAMPLES, WEIGHT_SCHEMES
 from award_eval.composite.scale import SCALE_MAPS, check_scale, scoring_pipeline
 import award_eval.jury as jury_mod
 from award_eval.joint import is_joint
 from award_eval.uncertainty.model import FlatLeaf, Tree
 
-WEIGHT_SCHEMES = ("dirichlet", "uniform")
 NO_WEIGHTS = (None, "none", "nominal", "fixed")
-RESAMPLES = ("leave_one_out", "bootstrap")
 
 
 def check_weights(weights: str | None, concentration: float, spread: float) -> str | None:
