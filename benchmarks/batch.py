@@ -162,11 +162,12 @@ def tree_memory(pid: int) -> tuple[int, int]:
     return rss, pss
 
 
-def award_eval_run(plan_path: Path, out: Path, jobs: int, *extra: str) -> tuple[float, tuple[int, int] | None]:
+def award_eval_run(plan_path: Path, out: Path, jobs: int | None, *extra: str) -> tuple[float, tuple[int, int] | None]:
     """Wall seconds of one ``award-eval run``, and its peak memory (RSS, PSS of the whole process tree,
     sampled every 0.2 s; ``None`` without /proc). ``CPU_SECONDS[out]``: user + system CPU seconds of
     the run and every process it waited for (kernel server, kernels): less sensitive to other load."""
-    cmd = [str(BIN / "award-eval"), "run", str(plan_path), "--out", str(out), "--jobs", str(jobs), *extra]
+    cmd = [str(BIN / "award-eval"), "run", str(plan_path), "--out", str(out),
+           *(["--jobs", str(jobs)] if jobs else []), *extra]
     env = {**os.environ, "SOURCE_DATE_EPOCH": os.environ.get("SOURCE_DATE_EPOCH", "1790000000")}
     import resource
 
@@ -207,7 +208,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--n", type=int, default=40, help="municipalities to profile (default 40)")
     ap.add_argument("--full", action="store_true", help="all 290 municipalities")
     ap.add_argument("--notebook", type=Path, default=ROOT / "notebooks" / "profile.ipynb")
-    ap.add_argument("--jobs", type=int, default=2)
+    ap.add_argument("--jobs", type=int, default=None,
+                    help="award-eval's --jobs (default: its own default, the number of cores + 1)")
+    ap.add_argument("--also-jobs", type=int, metavar="N",
+                    help="run award-eval once more with --jobs N, print its time and ratio beside the first and "
+                         "compare every result file (e.g. --also-jobs 2: one kernel per core)")
     ap.add_argument("--serial-sample", type=int, metavar="K",
                     help="serial loop: run every other evaluation but only the first K profiles, and extrapolate the "
                          "rest of the profiles from their mean (labelled as such)")
@@ -238,7 +243,10 @@ def main(argv: list[str] | None = None) -> int:
     ids = [s.id for s in load_plan(plan_path).evaluations]
     total = len(ids)
 
-    print(f"award_eval batch benchmark — {total} evaluations (demo plan with Swedish profiles for {n} municipalities), --jobs {args.jobs}", file=sys.stderr)
+    from award_eval.run.batch import default_jobs
+
+    jobs_label = f"--jobs {args.jobs}" if args.jobs else f"default --jobs (= {default_jobs()}: cores + 1)"
+    print(f"award_eval batch benchmark — {total} evaluations (demo plan with Swedish profiles for {n} municipalities), {jobs_label}", file=sys.stderr)
     if note:
         print(note, file=sys.stderr)
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
@@ -263,6 +271,14 @@ def main(argv: list[str] | None = None) -> int:
         a, b = result_files(work / "run"), result_files(work / "run-no-shared")
         differ = sorted(n for n in set(a) | set(b) if a.get(n) != b.get(n))
         no_shared = (no_shared_s, len(a), differ, CPU_SECONDS[str(work / "run-no-shared")])
+    also = None
+    if args.also_jobs:
+        also_s, also_memory = award_eval_run(plan_path, work / f"run-jobs{args.also_jobs}", args.also_jobs, "--quiet")
+        from award_eval.run.batch import result_files
+
+        a, b = result_files(work / "run"), result_files(work / f"run-jobs{args.also_jobs}")
+        also = (also_s, CPU_SECONDS[str(work / f"run-jobs{args.also_jobs}")], also_memory, len(a),
+                sorted(n for n in set(a) | set(b) if a.get(n) != b.get(n)))
 
     ran = [e for e in manifest["evaluations"] if e["status"] == "done"]
     cells = [e["cells_seconds"] for e in ran]
@@ -285,15 +301,22 @@ def main(argv: list[str] | None = None) -> int:
             f"{len(profiles)} profiles, {serial_measured:.1f} s; the other profiles extrapolated from those)"
             if n_run != total else "")
         lines.append(f"{label}: {serial_s:.1f} s ({serial_s / total:.2f} s per notebook; notebooks only, no HTML)")
-    lines.append(f"award-eval run --jobs {args.jobs}: {run_s:.1f} s ({run_s / total:.2f} s per notebook, HTML, index "
+    lines.append(f"award-eval run, {jobs_label}: {run_s:.1f} s ({run_s / total:.2f} s per notebook, HTML, index "
                  f"and manifest included; {inside:.1f} s inside run_plan, kernel start: {manifest['run']['kernel_start']}; "
                  f"CPU of its process tree {run_cpu:.1f} s)")
     if serial_s is not None:
         lines.append(f"ratio: {serial_s / run_s:.1f}x")
+    if also is not None:
+        also_s, also_cpu, also_memory, n_files, differ = also
+        lines.append(f"award-eval run --jobs {args.also_jobs}, right after: {also_s:.1f} s (CPU of its process tree "
+                     f"{also_cpu:.1f} s" + (f"; peak RSS sum {also_memory[0] / 2**20:.0f} MiB" if also_memory else "")
+                     + ")" + (f"; ratio {serial_s / also_s:.1f}x" if serial_s is not None else "")
+                     + f"; result files identical to the first run: {n_files - len(differ)} of {n_files}"
+                     + (f" (differ: {', '.join(differ[:5])})" if differ else ""))
     lines.append(f"per notebook (medians over {len(ran)}): cells {statistics.median(cells):.2f} s, wall in award-eval "
                  f"{statistics.median(walls):.2f} s, overhead beyond the cells {statistics.median(over):.2f} s "
                  f"(of which report {statistics.median(reports):.2f} s)")
-    lines.append(f"amortised: {run_s * args.jobs / total:.2f} s of a worker per notebook against "
+    lines.append(f"amortised: {run_s * (args.jobs or default_jobs()) / total:.2f} s of a worker per notebook against "
                  f"{statistics.mean(cells):.2f} s of cells (mean)")
     waits = [e.get("kernel_wait_seconds", 0.0) for e in ran]
     waited = [w for w in waits if w > 0.05]
@@ -305,7 +328,7 @@ def main(argv: list[str] | None = None) -> int:
                      f"0.2 s): RSS sum {memory[0] / 2**20:.0f} MiB (forked kernels' shared pages counted per "
                      f"process), PSS sum {memory[1] / 2**20:.0f} MiB")
     if no_shared is not None:
-        lines.append(f"award-eval run --jobs {args.jobs} --no-shared (every notebook computes what the profiles "
+        lines.append(f"award-eval run, {jobs_label}, --no-shared (every notebook computes what the profiles "
                      f"share): {no_shared[0]:.1f} s (CPU {no_shared[3]:.1f} s); result files byte-identical with and without the shared "
                      f"precomputation: {no_shared[1] - len(no_shared[2])} of {no_shared[1]}"
                      + (f"; DIFFER: {no_shared[2][:10]}" if no_shared[2] else ""))
