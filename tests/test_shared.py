@@ -83,7 +83,7 @@ def test_demo_award_is_byte_identical_without_the_shared_store(demo_run_dir: Pat
     import json
 
     manifest = json.loads((demo_run_dir / "manifest.json").read_text(encoding="utf-8"))
-    assert manifest["run"]["shared_stores"] == 1  # one store for the whole run, written by its kernels,
+    assert manifest["run"]["shared_stores"] == 2  # one for the profiles, one for the stage reports, written by its kernels,
     assert not list((demo_run_dir / ".shared").glob("*.pkl"))  # and removed at its end (local paths inside)
     out = tmp_path / "no-shared"
     env = {**os.environ, "SOURCE_DATE_EPOCH": DEMO_EPOCH}
@@ -97,3 +97,23 @@ def test_demo_award_is_byte_identical_without_the_shared_store(demo_run_dir: Pat
     assert sorted(with_store) == sorted(without)
     assert any(name.endswith("report.html") for name in with_store) and "index.html" in with_store
     assert [n for n in with_store if with_store[n] != without[n]] == []
+
+
+def test_the_stage_reports_share_one_ranked_round(tmp_path: Path):
+    """shared_round: computed once into the store, read back equal; a foreign file is never used."""
+    from award_eval.shared import compute_round, shared_round
+
+    store = tmp_path / "store"
+    first = shared_round(CRITERIA, DEMO, Settings(), 42, store=store)
+    files = list(store.glob("*-round.pkl"))
+    assert len(files) == 1
+    again = shared_round(CRITERIA, DEMO, Settings(), 42, store=store)
+    fresh = compute_round(CRITERIA, DEMO, Settings())
+    assert set(again.decided) == set(fresh.decided) == {s.id for s in fresh.round.stages}
+    for stage, table in fresh.decided.items():
+        pd.testing.assert_frame_equal(again.decided[stage], table)
+        pd.testing.assert_frame_equal(first.decided[stage], table)
+    files[0].write_bytes(b"award-eval-shared\nnot this key\n")  # damaged: recomputed, replaced
+    replaced = shared_round(CRITERIA, DEMO, Settings(), 42, store=store)
+    pd.testing.assert_frame_equal(replaced.decided["longlist"], fresh.decided["longlist"])
+    assert files[0].read_bytes() != b"award-eval-shared\nnot this key\n"

@@ -141,8 +141,10 @@ def store_dir() -> Path | None:
     return Path(value) if value else None
 
 
-def _read(path: Path, key: str) -> Shared | None:
-    """The stored :class:`Shared` when ``path`` holds one under ``key``; ``None`` for anything else."""
+def _read(path: Path, key: str, kind: type | None = None) -> object | None:
+    """The stored value of type ``kind`` (default :class:`Shared`) when ``path`` holds one under
+    ``key``; ``None`` for anything else."""
+    kind = kind or Shared
     try:
         blob = path.read_bytes()
     except OSError:
@@ -154,7 +156,7 @@ def _read(path: Path, key: str) -> Shared | None:
         value = pickle.loads(blob[len(head):])  # noqa: S301 - a file this run wrote, under its own key
     except Exception:  # noqa: BLE001 - a damaged file is recomputed, never used
         return None
-    return value if isinstance(value, Shared) else None
+    return value if isinstance(value, kind) else None
 
 
 @contextlib.contextmanager
@@ -173,20 +175,64 @@ def shared(criteria: str | Path, data_dir: str | Path, settings: Settings, seed:
 
     ``store``: the folder (default: ``AWARD_EVAL_SHARED``; neither: computed here, nothing written).
     """
-    folder = Path(store) if store is not None else store_dir()
+    return _stored(store, "", input_key(criteria, data_dir, settings, seed, anonymise_jurors) if _folder(store) else "",
+                   Shared, lambda: compute(criteria, data_dir, settings, seed, anonymise_jurors))
+
+
+@dataclass(frozen=True)
+class SharedRound:
+    """What every stage report of a run shares: the criteria, the data and every stage of the round
+    (``round.yaml``) ranked with its decisions (:func:`award_eval.round.check_round`), which each of
+    a run's stage reports (two languages × every stage) would otherwise compute again."""
+
+    framework: Framework
+    data: AwardData
+    round: object  # award_eval.round.Round, or None without round.yaml
+    decided: dict  # stage id -> decision table (check_round)
+
+
+def compute_round(criteria: str | Path, data_dir: str | Path, settings: Settings) -> SharedRound:
+    """Compute a :class:`SharedRound` in this process: what :func:`shared_round` falls back to."""
+    from award_eval.criteria import load_framework
+    from award_eval.data import load_award_data
+    from award_eval.round import check_round, load_round
+
+    framework = load_framework(criteria)
+    data = load_award_data(data_dir, framework)
+    round_ = load_round(data_dir, framework, data)
+    return SharedRound(framework, data, round_, check_round(round_, framework, data, settings) if round_ else {})
+
+
+def shared_round(criteria: str | Path, data_dir: str | Path, settings: Settings, seed: int, *,
+                 store: str | Path | None = None) -> SharedRound:
+    """The run's :class:`SharedRound` for these inputs: read from the store, or computed (and stored),
+    as :func:`shared` does (its own file, ``<key>-round.pkl``, under the same kind of key)."""
+    return _stored(store, "-round", input_key(criteria, data_dir, settings, seed) if _folder(store) else "",
+                   SharedRound, lambda: compute_round(criteria, data_dir, settings))
+
+
+def _folder(store: str | Path | None) -> Path | None:
+    return Path(store) if store is not None else store_dir()
+
+
+def _stored(store: str | Path | None, suffix: str, key: str, kind: type, make):  # noqa: ANN001, ANN202
+    """``make()``'s value, read from ``<store>/<key><suffix>.pkl`` when it holds one of type ``kind``
+    under ``key``, else computed and written there (atomically, under a lock, so a notebook running
+    in parallel waits for it rather than computing it too); computed only, without a store."""
+    folder = _folder(store)
     if folder is None:
-        return compute(criteria, data_dir, settings, seed, anonymise_jurors)
-    key = input_key(criteria, data_dir, settings, seed, anonymise_jurors)
+        return make()
+    key = key + suffix
     path = folder / f"{key}.pkl"
-    found = _read(path, key)
+    found = _read(path, key, kind)
     if found is not None:
         return found
     folder.mkdir(parents=True, exist_ok=True)
     with _locked(folder / f"{key}.lock"):
-        found = _read(path, key)  # written by another notebook while this one waited
+        found = _read(path, key, kind)  # written by another notebook while this one waited
         if found is not None:
             return found
-        value = compute(criteria, data_dir, settings, seed, anonymise_jurors)
+        value = make()
         from award_eval.io.files import atomic_write_bytes
 
         atomic_write_bytes(path, _MAGIC + key.encode() + b"\n" + pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
