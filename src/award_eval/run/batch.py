@@ -519,11 +519,11 @@ class _LocalExecutor:
 
 
 def default_jobs() -> int:
-    """Notebooks executing at once by default: one more than the cores. Between two cells a kernel
-    waits for this process (the reply read, the next cell sent), so with one kernel per core a core
-    sits idle ~10 % of a run; one more kernel fills it (2 cores, the whole demo award with 290
-    profiles: 58.5 s with 2, 52.2 s with 3; docs/batch.md)."""
-    return (os.cpu_count() or 1) + 1
+    """Notebooks executing at once by default: one per core. One kernel more than cores fills the
+    moments a kernel waits for this process between cells, but measured on 2 cores (the whole demo
+    award with 290 profiles, commit ``cc5d1e2``) it gave 50.2 s against 51.2 s for 29 % more memory
+    (docs/batch.md): not worth it by default; ``--jobs`` sets it."""
+    return os.cpu_count() or 1
 
 
 def early_pool(plan: Plan, out_dir: str | Path, jobs: int | None = None, *, force: bool = False,
@@ -923,8 +923,8 @@ def run_plan(plan: Plan, out_dir: str | Path, jobs: int | None = None, progress:
              pool: Any = None) -> RunResult:
     """Run every evaluation of ``plan`` into ``out_dir``; write ``manifest.json`` and ``index.html``.
 
-    ``jobs``: evaluations run at once (default: :func:`default_jobs`, one more than the cores;
-    ignored with ``dask``).
+    ``jobs``: evaluations run at once (default: :func:`default_jobs`, one per core; ignored with
+    ``dask``).
     ``force``: run evaluations that are unchanged since the last run, too. ``dask``: the address
     of a Dask scheduler to run the evaluations on. ``timeout``: seconds a cell may take.
     ``kernel_start``: ``auto``, ``fork`` or ``spawn`` (see :mod:`award_eval.run.kernels`);
