@@ -14,10 +14,11 @@ from typing import Any
 
 import pandas as pd
 
+from award_eval.choices import JURY_METHODS
 from award_eval.i18n import Lang, catalogue, check_lang, fmt_int, fmt_number, fmt_percent, t
 from award_eval.present.tables import esc
 
-METHODS = ("mean", "median", "trimmed", "zscore")
+METHODS = JURY_METHODS  # the jury aggregations this module names in words
 
 
 def method_name(method: str, lang: Lang = "sv", short: bool = False) -> str:
