@@ -521,8 +521,8 @@ class _LocalExecutor:
 def default_jobs() -> int:
     """Notebooks executing at once by default: one per core. One kernel more than cores fills the
     moments a kernel waits for this process between cells, but measured on 2 cores (the whole demo
-    award with 290 profiles, commit ``cc5d1e2``) it gave 50.2 s against 51.2 s for 29 % more memory
-    (docs/batch.md): not worth it by default; ``--jobs`` sets it."""
+    award with 290 profiles) it gained 2–4 % for a third more memory (docs/batch.md): not worth it
+    by default; ``--jobs`` sets it."""
     return os.cpu_count() or 1
 
 
