@@ -182,3 +182,23 @@ def test_figures_draw_names_as_plain_text(fw, data, result):
     labels = [t.get_text() for t in fig.axes[0].get_yticklabels()]
     # the dollars reach matplotlib escaped, so they are drawn as dollars, never as a formula
     assert any("\\$\\frac{1}{0}\\$" in text for text in labels)
+
+
+def test_assessment_parts_give_a_nominee_the_jury_and_a_municipality_only_its_peers(fw, data, result):
+    """present.profile.assessment_parts: what the profile's assessment output holds, in order."""
+    from award_eval.present import tables
+    from award_eval.present.profile import assessment_parts
+
+    nominee = build_profile(fw, data, "0120", Settings(), result)
+    parts = assessment_parts(nominee, fw, result.ranking, "en")
+    page = tables.group(parts)._repr_html_()
+    order = [page.index(h) for h in ("Strengths", "Weaknesses", "jury", "rank")]
+    assert order == sorted(order)
+    assert any(isinstance(p, tables.Table) for p in parts)
+    assert len(parts) > 4
+
+    other = build_profile(fw, data, "0114", Settings(), result)
+    assert other.jury is None
+    plain = assessment_parts(other, fw, result.ranking, "sv")
+    assert len(plain) == 4  # strengths and weaknesses, each a heading and a table (or "none")
+    assert "Styrkor" in tables.group(plain)._repr_html_()
