@@ -1,10 +1,12 @@
-"""What every profile of a run shares, computed once per run and read by each notebook.
+"""What every profile (and every stage report) of a run shares, computed once per run and read by
+each notebook.
 
 A profile's own numbers are a handful of lookups in computations that are the same for all 290
 profiles of a run: the criteria and data (loaded and checked), the nominees' evaluation, every
 municipality's indicator index, every indicator's national and SKR-group ranks and medians
 (:func:`award_eval.profile.peers`), the screening model against the preconditions (cross-fitted)
-and the nominees' rank intervals. :func:`shared` returns them as one :class:`Shared`.
+and the nominees' rank intervals. :func:`shared` returns them as one :class:`Shared`; the stage
+reports' criteria, data and ranked round come as one :class:`SharedRound` from :func:`shared_round`.
 
 **Where it is kept.** ``award-eval run`` gives its kernels the environment variable
 ``AWARD_EVAL_SHARED`` = ``<out>/.shared``; the first notebook that needs a :class:`Shared` computes
@@ -175,7 +177,7 @@ def shared(criteria: str | Path, data_dir: str | Path, settings: Settings, seed:
 
     ``store``: the folder (default: ``AWARD_EVAL_SHARED``; neither: computed here, nothing written).
     """
-    return _stored(store, "", input_key(criteria, data_dir, settings, seed, anonymise_jurors) if _folder(store) else "",
+    return _stored(store, lambda: input_key(criteria, data_dir, settings, seed, anonymise_jurors),
                    Shared, lambda: compute(criteria, data_dir, settings, seed, anonymise_jurors))
 
 
@@ -207,22 +209,19 @@ def shared_round(criteria: str | Path, data_dir: str | Path, settings: Settings,
                  store: str | Path | None = None) -> SharedRound:
     """The run's :class:`SharedRound` for these inputs: read from the store, or computed (and stored),
     as :func:`shared` does (its own file, ``<key>-round.pkl``, under the same kind of key)."""
-    return _stored(store, "-round", input_key(criteria, data_dir, settings, seed) if _folder(store) else "",
+    return _stored(store, lambda: input_key(criteria, data_dir, settings, seed) + "-round",
                    SharedRound, lambda: compute_round(criteria, data_dir, settings))
 
 
-def _folder(store: str | Path | None) -> Path | None:
-    return Path(store) if store is not None else store_dir()
-
-
-def _stored(store: str | Path | None, suffix: str, key: str, kind: type, make):  # noqa: ANN001, ANN202
-    """``make()``'s value, read from ``<store>/<key><suffix>.pkl`` when it holds one of type ``kind``
-    under ``key``, else computed and written there (atomically, under a lock, so a notebook running
-    in parallel waits for it rather than computing it too); computed only, without a store."""
-    folder = _folder(store)
+def _stored(store: str | Path | None, key_of, kind: type, make):  # noqa: ANN001, ANN202
+    """``make()``'s value, read from ``<store>/<key>.pkl`` when it holds one of type ``kind`` under
+    ``key_of()``, else computed and written there (atomically, under a lock, so a notebook running
+    in parallel waits for it rather than computing it too); computed only, without a store
+    (``store`` default: ``AWARD_EVAL_SHARED``)."""
+    folder = Path(store) if store is not None else store_dir()
     if folder is None:
         return make()
-    key = key + suffix
+    key = key_of()
     path = folder / f"{key}.pkl"
     found = _read(path, key, kind)
     if found is not None:
