@@ -9,6 +9,8 @@ import nbformat
 import pandas as pd
 import pytest
 from bs4 import BeautifulSoup
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from award_eval import i18n
 from award_eval.evaluation import Settings, evaluate
@@ -94,6 +96,31 @@ def test_table_number_formats_follow_language():
     assert "1,234.5" in tables.table(frame, "en")._repr_html_()
     assert "1\u00a0234,5" in tables.table(frame, "sv")._repr_html_()
     assert "1\u00a0234,5" in repr(tables.table(frame, "sv"))
+
+
+_CELL_TEXT = st.text(alphabet=st.sampled_from(list("abcÅÄÖåäö 0123456789,.−—–%-&<>\"'\t\n\u00a0")), max_size=12)
+
+
+@settings(max_examples=150, deadline=None, derandomize=True, database=None)
+@given(headers=st.lists(st.text(alphabet="abcÅö Δ%", min_size=1, max_size=8).filter(lambda h: h == h.strip()),
+                        min_size=1, max_size=4),  # a header from the catalogue: no surrounding spaces
+       data=st.data())
+def test_text_grid_writes_what_pandas_writes(headers, data):
+    rows = data.draw(st.lists(st.lists(_CELL_TEXT, min_size=len(headers), max_size=len(headers)), max_size=6))
+    expected = pd.DataFrame(rows, columns=headers).to_string(index=False)
+    assert tables.text_grid(headers, rows) == expected
+
+
+def test_table_cells_are_the_values_a_row_walk_gives():
+    # mixed columns (an object row) and all-numeric ones (ints read as floats in a row walk)
+    for frame in (pd.DataFrame({"name": ["Åre", None, "Ö"], "n": [1, 2, 3], "x": [0.5, float("nan"), 2.25],
+                                "flag": [True, False, True]}),
+                  pd.DataFrame({"n": [1, 20, 300], "x": [0.25, 1.5, -2.0]})):
+        for lang in ("sv", "en"):
+            t = tables.table(frame, lang, formats={"n": "text"}, caption="c")
+            walked = [[col.format(row[col.key], lang) for col in t.columns] for _, row in frame.iterrows()]
+            assert t.cells() == walked
+            assert repr(t) == "c\n" + pd.DataFrame(walked, columns=[c.header for c in t.columns]).to_string(index=False)
 
 
 def test_html_pieces_escape():

@@ -74,6 +74,22 @@ class Column:
         return fmt_number(value, lang, self.decimals)
 
 
+_TEXT_ESCAPES = str.maketrans({"\t": "\\t", "\r": "\\r", "\n": "\\n"})
+
+
+def text_grid(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    """Rows of texts under headers as right-aligned columns, exactly as pandas'
+    ``DataFrame(rows, columns=headers).to_string(index=False)`` writes them for headers without
+    surrounding spaces (tabs and line breaks in a cell shown as ``\\t``, ``\\n``), without building
+    a frame: every table a notebook shows is rendered as text too, and pandas' formatter took most
+    of that (a test compares the two). An empty table is still written by pandas, in its words."""
+    if not rows or not headers:
+        return pd.DataFrame([list(r) for r in rows], columns=list(headers)).to_string(index=False)
+    lines = [list(headers), *([str(v).translate(_TEXT_ESCAPES) for v in row] for row in rows)]
+    widths = [max(len(line[j]) for line in lines) for j in range(len(headers))]
+    return "\n".join(" ".join(v.rjust(w) for v, w in zip(line, widths)) for line in lines)
+
+
 @dataclass
 class Table:
     """A frame shown as a report table. Build one with :func:`table` or the specific builders."""
@@ -88,8 +104,15 @@ class Table:
 
     def cells(self) -> list[list[str]]:
         """The formatted (unescaped) text of every cell, row by row."""
-        return [[col.format(row[col.key], self.lang) for col in self.columns]
-                for _, row in self.frame.iterrows()]
+        return self._cells(self.lang)
+
+    def _cells(self, lang: Lang) -> list[list[str]]:
+        # The values a row-by-row walk (``iterrows``) would give, read from one array: the same
+        # values and types (an all-numeric frame's ints read as floats there too), without a Series
+        # per row, which cost most of a table's rendering.
+        values = self.frame.to_numpy()
+        where = [self.frame.columns.get_loc(col.key) for col in self.columns]
+        return [[col.format(row[j], lang) for col, j in zip(self.columns, where)] for row in values]
 
     def _repr_html_(self) -> str:
         lang = check_lang(self.lang)
@@ -100,12 +123,12 @@ class Table:
             f'<th scope="col"{" class=num" if c.kind != "text" else ""}>{esc(c.header)}</th>'
             for c in self.columns) + "</tr></thead>")
         out.append("<tbody>")
-        for i, (_, row) in enumerate(self.frame.iterrows()):
+        for i, texts in enumerate(self._cells(lang)):
             names = (["highlight"] if i in self.highlight else []) + ([self.row_classes[i]] if i in self.row_classes else [])
             cls = f' class="{esc(" ".join(names))}"' if names else ""
             tds = []
-            for col in self.columns:
-                text = esc(col.format(row[col.key], lang))
+            for col, text in zip(self.columns, texts):
+                text = esc(text)
                 tds.append(f'<td class="num">{text}</td>' if col.kind != "text" else f"<td>{text}</td>")
             out.append(f"<tr{cls}>" + "".join(tds) + "</tr>")
         out.append("</tbody></table>")
@@ -113,8 +136,7 @@ class Table:
 
     def to_text(self) -> str:
         """A plain-text rendering (what a terminal or a text-only viewer shows)."""
-        frame = pd.DataFrame(self.cells(), columns=[c.header for c in self.columns])
-        text = frame.to_string(index=False)
+        text = text_grid([c.header for c in self.columns], self.cells())
         return f"{self.caption}\n{text}" if self.caption else text
 
     def __repr__(self) -> str:
