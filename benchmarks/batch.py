@@ -209,7 +209,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--full", action="store_true", help="all 290 municipalities")
     ap.add_argument("--notebook", type=Path, default=ROOT / "notebooks" / "profile.ipynb")
     ap.add_argument("--jobs", type=int, default=None,
-                    help="award-eval's --jobs (default: its own default, the number of cores)")
+                    help="award-eval's --jobs (default: its own default, one more than cores)")
     ap.add_argument("--also-jobs", type=int, metavar="N",
                     help="run award-eval once more with --jobs N, print its time and ratio beside the first and "
                          "compare every result file (e.g. --also-jobs 3: one kernel more than cores)")
@@ -245,7 +245,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from award_eval.run.batch import default_jobs
 
-    jobs_label = f"--jobs {args.jobs}" if args.jobs else f"default --jobs (= {default_jobs()}: one per core)"
+    jobs_label = f"--jobs {args.jobs}" if args.jobs else f"default --jobs (= {default_jobs()}: one more than cores)"
     print(f"award_eval batch benchmark — {total} evaluations (demo plan with Swedish profiles for {n} municipalities), {jobs_label}", file=sys.stderr)
     if note:
         print(note, file=sys.stderr)

@@ -153,7 +153,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("plan", help="plan file (YAML)")
     run.add_argument("--out", required=True, help="output folder, e.g. runs/demo")
     run.add_argument("--jobs", type=_positive_int, default=None,
-                     help="evaluations run in parallel (default: the number of cores)")
+                     help="evaluations run in parallel (default: one more than the number of cores)")
     run.add_argument("--force", action="store_true", help="run every evaluation, also those unchanged since the last run")
     run.add_argument("--dask", metavar="SCHEDULER_ADDRESS",
                      help="run on an existing Dask cluster, e.g. tcp://10.0.0.5:8786 (pip install 'award-eval[dask]')")
