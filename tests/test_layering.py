@@ -192,3 +192,16 @@ def test_a_top_module_imports_cleanly_alone(module):
     import subprocess
     res = subprocess.run([sys.executable, "-c", f"import {module}"], capture_output=True, text=True)
     assert res.returncode == 0, res.stderr[-2000:]
+
+
+def test_the_runner_reads_notebooks_without_the_iri_grammar():
+    """award_eval.run keeps jsonschema's optional IRI checker out (its import compiles a grammar,
+    ~1 s), and a notebook still reads and validates."""
+    import subprocess
+    code = ("import sys, award_eval.run, nbformat; "
+            "nb = nbformat.read(sys.argv[1], as_version=4); nbformat.validate(nb); "
+            "print(sys.modules.get('rfc3987_syntax', 'absent'))")
+    res = subprocess.run([sys.executable, "-c", code, str(ROOT / "notebooks" / "profile.ipynb")],
+                         capture_output=True, text=True)
+    assert res.returncode == 0, res.stderr[-2000:]
+    assert res.stdout.strip() == "None"
