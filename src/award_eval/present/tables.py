@@ -104,18 +104,15 @@ class Table:
 
     def cells(self) -> list[list[str]]:
         """The formatted (unescaped) text of every cell, row by row."""
-        return self._cells(self.lang)
-
-    def _cells(self, lang: Lang) -> list[list[str]]:
         # The values a row-by-row walk (``iterrows``) would give, read from one array: the same
         # values and types (an all-numeric frame's ints read as floats there too), without a Series
         # per row, which cost most of a table's rendering.
         values = self.frame.to_numpy()
         where = [self.frame.columns.get_loc(col.key) for col in self.columns]
-        return [[col.format(row[j], lang) for col, j in zip(self.columns, where)] for row in values]
+        return [[col.format(row[j], self.lang) for col, j in zip(self.columns, where)] for row in values]
 
     def _repr_html_(self) -> str:
-        lang = check_lang(self.lang)
+        check_lang(self.lang)
         out = [f'<table class="{esc(self.css_class)}">']
         if self.caption:
             out.append(f"<caption>{esc(self.caption)}</caption>")
@@ -123,7 +120,7 @@ class Table:
             f'<th scope="col"{" class=num" if c.kind != "text" else ""}>{esc(c.header)}</th>'
             for c in self.columns) + "</tr></thead>")
         out.append("<tbody>")
-        for i, texts in enumerate(self._cells(lang)):
+        for i, texts in enumerate(self.cells()):
             names = (["highlight"] if i in self.highlight else []) + ([self.row_classes[i]] if i in self.row_classes else [])
             cls = f' class="{esc(" ".join(names))}"' if names else ""
             tds = []
